@@ -1,0 +1,85 @@
+"""The one detector interface and the card every detector carries."""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from ..errors import ModelIntegrityError
+from ..media import Media
+from ..results import Evidence
+
+__all__ = ["Detector", "DetectorCard", "verify_weights"]
+
+Modality = Literal["image", "video", "audio"]
+
+
+@dataclass(frozen=True)
+class DetectorCard:
+    """What a detector is, what it was trained on and how well it measured.
+
+    ``modalities`` lists the media kinds ``detect`` accepts directly. An image detector that does
+    not list ``video`` is run by the pipeline on the sampled frames of a video; an audio detector
+    on the video's audio track. ``threshold`` is the operating point on the calibrated score.
+    """
+
+    name: str
+    version: str
+    modalities: tuple[Modality, ...]
+    description: str
+    threshold: float = 0.5
+    input_spec: str = ""
+    weights_file: str | None = None
+    weights_sha256: str | None = None
+    training_data: str = ""
+    licence: str = "Apache-2.0"
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    limitations: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "modalities": list(self.modalities),
+            "description": self.description,
+            "threshold": self.threshold,
+            "input_spec": self.input_spec,
+            "weights_file": self.weights_file,
+            "weights_sha256": self.weights_sha256,
+            "training_data": self.training_data,
+            "licence": self.licence,
+            "metrics": dict(self.metrics),
+            "limitations": self.limitations,
+        }
+
+
+class Detector(abc.ABC):
+    """Turns one medium into :class:`~synthguard.results.Evidence`. Nothing else lives here.
+
+    Subclasses set ``card`` and implement ``detect``. Thresholds and fusion belong to the policy;
+    training belongs to ``synthguard.train``.
+    """
+
+    card: ClassVar[DetectorCard]
+
+    @abc.abstractmethod
+    def detect(self, media: Media) -> Evidence:
+        """Score one medium of a modality listed in ``card.modalities``."""
+
+
+def verify_weights(path: Path, sha256: str | None) -> Path:
+    """Check a bundled model file exists and matches its card's sha256; never downloads."""
+    if not path.is_file():
+        raise ModelIntegrityError(f"model file {path} is missing; reinstall synthguard or pass a local path")
+    if sha256:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != sha256:
+            raise ModelIntegrityError(
+                f"model file {path} has sha256 {digest}, but its card expects {sha256}: "
+                "the file is corrupt or was replaced"
+            )
+    return path
