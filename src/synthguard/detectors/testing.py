@@ -7,6 +7,7 @@ exercised end to end without any model.
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class ConstantDetector(Detector):
     def detect(self, media: Media) -> Evidence:
         if not isinstance(media, Image | Audio):
             raise DetectorInputError(f"test.constant takes image or audio, got {media.kind}")
-        modality = "image" if isinstance(media, Image) else "audio"
+        modality: Literal["image", "audio"] = "image" if isinstance(media, Image) else "audio"
         return Evidence(self.card.name, self.card.version, modality, self.score, self.card.threshold,
                         notes=(_NOTE,))
 

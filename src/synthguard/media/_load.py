@@ -248,6 +248,10 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
             raise EmptyMediaError(f"{name}: {fmt} content has no audio stream")
         stream = container.streams.audio[0]
         declared = _declared_duration(container, stream)
+        if fmt == "wav":
+            # FFmpeg derives a WAV's duration from the bytes present; the header's own claim
+            # is what reveals truncation.
+            declared = _wav_declared_duration(data) or declared
         _check_duration(name, declared, limits)
         source_rate = stream.codec_context.sample_rate or None
         source_channels = stream.codec_context.channels or None
@@ -284,6 +288,21 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
         )
     return Audio(samples=samples, format=fmt, size_bytes=len(data), source_sample_rate=source_rate,
                  source_channels=source_channels)
+
+
+def _wav_declared_duration(data: bytes) -> float | None:
+    """Duration the RIFF header of a PCM WAV claims (fmt + data chunk sizes), or None."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    pos, byte_rate = 12, 0
+    while pos + 8 <= min(len(data), 1 << 20):
+        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        if kind == b"fmt " and size >= 16:
+            byte_rate = int.from_bytes(data[pos + 16 : pos + 20], "little")
+        elif kind == b"data":
+            return size / byte_rate if byte_rate and size not in (0, 0xFFFFFFFF) else None
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _decode(container: Any, stream: Any) -> Iterator[Any]:

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Debian packages synthguard uses: fonts that render Chinese visible labels, TTS engines used to
+# make training data, and (for tests) Chromium + ChromeDriver and PostgreSQL.
+# Runs apt-get when root (or with sudo); otherwise prints what to install. Safe to re-run.
+set -euo pipefail
+want_tests=${1:-}
+pkgs=(fonts-noto-cjk espeak-ng)
+if [ "$want_tests" = "--tests" ]; then
+  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "synthguard: please install these system packages: ${missing[*]}" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "synthguard: not root; please install: ${missing[*]}" >&2; exit 0; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+  || { $SUDO apt-get update -qq >/dev/null 2>&1 && $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+echo "synthguard: installed ${missing[*]}"
