@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,11 +127,23 @@ def load(
     if sniffed.family == "image":
         media: Media = _load_image(data, name, sniffed.format, limits)
     elif sniffed.family == "audio":
-        media = _load_audio(data, name, sniffed.format, limits)
+        media = _guarded(_load_audio, data, name, sniffed.format, limits)
     else:
-        media = _load_container(data, name, sniffed.format, limits, sampling or FrameSampling(), max_side)
+        media = _guarded(_load_container, data, name, sniffed.format, limits, sampling or FrameSampling(), max_side)
     if expect is not None and media.kind != expect:
         raise UnsupportedMediaError(f"{name}: expected {expect}, but the content is {media.kind} ({media.format})")
+    return media
+
+
+def _guarded(fn: Any, data: bytes, name: str, fmt: str, *args: Any) -> Media:
+    """Run a PyAV-based loader; map any stray decoder exception on hostile input to a typed error."""
+    try:
+        media: Media = fn(data, name, fmt, *args)
+    except MediaError:
+        raise
+    except (av.error.FFmpegError, AttributeError, ValueError, TypeError, IndexError, OverflowError,
+            RuntimeError, OSError) as exc:
+        raise CorruptMediaError(f"{name}: {fmt} content is damaged ({type(exc).__name__}: {exc})") from exc
     return media
 
 
@@ -160,7 +174,8 @@ def _load_image(data: bytes, name: str, fmt: str, limits: Limits) -> Image:
         raise UnsupportedMediaError(
             f"{name}: looks like {fmt.upper()} but no decoder accepts it; accepted: {ACCEPTED}"
         ) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, AttributeError, struct.error,
+            RuntimeError, zlib.error) as exc:
         raise CorruptMediaError(f"{name}: {fmt.upper()} image is truncated or corrupt ({exc})") from exc
     if pixels.size == 0:
         raise EmptyMediaError(f"{name}: image has no pixels")
@@ -256,11 +271,20 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
         source_rate = stream.codec_context.sample_rate or None
         source_channels = stream.codec_context.channels or None
         max_samples = int(limits.max_duration * TARGET_SAMPLE_RATE)
+        if stream.codec_context is None:
+            raise UnsupportedMediaError(f"{name}: {fmt} audio uses an unknown codec; accepted: {ACCEPTED}")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         total = 0
+        setup: tuple[Any, ...] | None = None
         try:
             for frame in _decode(container, stream):
+                this = (frame.format.name, frame.layout.name, frame.sample_rate)
+                if setup is not None and this != setup:
+                    # the stream changed format midway (seen in damaged MP3s): flush and start over
+                    chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(None))
+                    resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_SAMPLE_RATE)
+                setup = this
                 for out in resampler.resample(frame):
                     chunk = out.to_ndarray().reshape(-1)
                     chunks.append(chunk)
@@ -320,6 +344,8 @@ def _load_video(
     container = _open(data, name, fmt)
     try:
         stream = _video_stream(container)
+        if stream is None or stream.codec_context is None:
+            raise UnsupportedMediaError(f"{name}: {fmt} video uses an unknown codec; accepted: {ACCEPTED}")
         ctx = stream.codec_context
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if width and height:
