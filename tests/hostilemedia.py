@@ -70,13 +70,20 @@ def tiff_huge() -> bytes:
 
 def wav_claiming(hours: float) -> bytes:
     n = int(hours * 3600 * 16000) * 2
-    hdr = b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", n)
+    hdr = (
+        b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", n)
+    )
     return b"RIFF" + struct.pack("<I", 36 + n) + hdr + b"\x00" * 64000
 
 
 def silence_wav(seconds: float) -> bytes:
     n = int(seconds * 16000)
-    hdr = b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", 2 * n)
+    hdr = (
+        b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+        + b"data"
+        + struct.pack("<I", 2 * n)
+    )
     return b"RIFF" + struct.pack("<I", 36 + 2 * n) + hdr + bytes(2 * n)
 
 

@@ -23,8 +23,9 @@ def tone(seconds: float = 1.0, rate: int = 16000, freq: float = 440.0) -> np.nda
     return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def audio_bytes(fmt: str = "wav", codec: str = "pcm_s16le", seconds: float = 1.0, rate: int = 16000,
-                channels: int = 1) -> bytes:
+def audio_bytes(
+    fmt: str = "wav", codec: str = "pcm_s16le", seconds: float = 1.0, rate: int = 16000, channels: int = 1
+) -> bytes:
     buf = io.BytesIO()
     layout = "mono" if channels == 1 else "stereo"
     with av.open(buf, "w", format=fmt) as out:
@@ -33,8 +34,9 @@ def audio_bytes(fmt: str = "wav", codec: str = "pcm_s16le", seconds: float = 1.0
         resampler = av.AudioResampler(format=stream.format.name, layout=layout, rate=rate)
         for start in range(0, samples.shape[1], 1024):
             chunk = np.ascontiguousarray(samples[:, start : start + 1024])
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1) if channels > 1 else chunk,
-                                               format="flt", layout=layout)
+            frame = av.AudioFrame.from_ndarray(
+                chunk.reshape(1, -1) if channels > 1 else chunk, format="flt", layout=layout
+            )
             frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
             for f in resampler.resample(frame):
                 for p in stream.encode(f):
@@ -44,8 +46,15 @@ def audio_bytes(fmt: str = "wav", codec: str = "pcm_s16le", seconds: float = 1.0
     return buf.getvalue()
 
 
-def video_bytes(fmt: str = "mp4", codec: str = "libx264", seconds: float = 2.0, fps: int = 10,
-                size: tuple[int, int] = (64, 48), audio: bool = True, rotation: int = 0) -> bytes:
+def video_bytes(
+    fmt: str = "mp4",
+    codec: str = "libx264",
+    seconds: float = 2.0,
+    fps: int = 10,
+    size: tuple[int, int] = (64, 48),
+    audio: bool = True,
+    rotation: int = 0,
+) -> bytes:
     buf = io.BytesIO()
     w, h = size
     with av.open(buf, "w", format=fmt) as out:
@@ -54,7 +63,9 @@ def video_bytes(fmt: str = "mp4", codec: str = "libx264", seconds: float = 2.0, 
         vs.pix_fmt = "yuv420p"
         aus = None
         if audio:
-            acodec = {"webm": "libopus", "mkv": "aac", "avi": "mp3", "mov": "aac", "mp4": "aac"}.get(fmt, "aac")
+            acodec = {"webm": "libopus", "mkv": "aac", "avi": "mp3", "mov": "aac", "mp4": "aac"}.get(
+                fmt, "aac"
+            )
             aus = out.add_stream(acodec, rate=48000 if acodec == "libopus" else 16000, layout="mono")
         for i in range(int(seconds * fps)):
             px = np.zeros((h, w, 3), np.uint8)
@@ -70,7 +81,9 @@ def video_bytes(fmt: str = "mp4", codec: str = "libx264", seconds: float = 2.0, 
             resampler = av.AudioResampler(format=aus.format.name, layout="mono", rate=rate)
             step = aus.codec_context.frame_size or 1024
             for start in range(0, len(samples), step):
-                frame = av.AudioFrame.from_ndarray(samples[None, start : start + step], format="flt", layout="mono")
+                frame = av.AudioFrame.from_ndarray(
+                    samples[None, start : start + step], format="flt", layout="mono"
+                )
                 frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
                 for f in resampler.resample(frame):
                     for p in aus.encode(f):

@@ -37,8 +37,11 @@ class _WithArtifact(Detector):
     [
         (image_bytes("JPEG"), "image", {"test.constant": "image", "test.image_saturation": "image"}),
         (audio_bytes(), "audio", {"test.constant": "audio", "test.audio_energy": "audio"}),
-        (video_bytes(), "video",
-         {"test.constant": "video", "test.image_saturation": "video", "test.audio_energy": "audio"}),
+        (
+            video_bytes(),
+            "video",
+            {"test.constant": "video", "test.image_saturation": "video", "test.audio_energy": "audio"},
+        ),
     ],
     ids=["image", "audio", "video"],
 )
@@ -56,8 +59,9 @@ def test_video_frames_are_scored_and_aggregated() -> None:
     assert ev.score == pytest.approx(aggregate_frames([f.score for f in ev.frames if f.score is not None]))
 
 
-@pytest.mark.parametrize(("scores", "expected"), [([0.1], 0.1), ([0.1, 0.9, 0.2, 0.3], 0.9),
-                                                   ([0.2] * 6 + [1.0, 0.8], 0.9)])
+@pytest.mark.parametrize(
+    ("scores", "expected"), [([0.1], 0.1), ([0.1, 0.9, 0.2, 0.3], 0.9), ([0.2] * 6 + [1.0, 0.8], 0.9)]
+)
 def test_aggregate_frames(scores: list[float], expected: float) -> None:
     assert aggregate_frames(scores) == pytest.approx(expected)
 

@@ -17,7 +17,13 @@ CASES = [
     # name, evidence, signals, decision, aigc_label
     ("clean", [ev(0.1)], Signals(), "pass", None),
     ("no score", [ev(None)], Signals(), "pass", None),
-    ("implicit label 1", [ev(0.1)], Signals(implicit_label="1", implicit_label_source="AIGC XMP"), "label", "1"),
+    (
+        "implicit label 1",
+        [ev(0.1)],
+        Signals(implicit_label="1", implicit_label_source="AIGC XMP"),
+        "label",
+        "1",
+    ),
     ("declared", [ev(0.1)], Signals(declared_ai=True), "label", "2"),
     ("implicit beats declared", [ev(0.1)], Signals(implicit_label="1", declared_ai=True), "label", "1"),
     ("explicit label seen", [ev(0.1)], Signals(explicit_label_detected=True), "label", "3"),
@@ -28,8 +34,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("evidence", "signals", "decision", "label"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("evidence", "signals", "decision", "label"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_art6_cases(evidence: list[Evidence], signals: Signals, decision: str, label: str | None) -> None:
     verdict = Policy().decide(evidence, signals)
     assert (verdict.decision, verdict.aigc_label) == (decision, label)
@@ -53,7 +60,11 @@ def test_yaml_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("content", "match"),
-    [("label_threshold: 2\n", "in \\[0, 1\\]"), ("colour: red\n", "unknown policy keys"), ("- 1\n", "mapping")],
+    [
+        ("label_threshold: 2\n", "in \\[0, 1\\]"),
+        ("colour: red\n", "unknown policy keys"),
+        ("- 1\n", "mapping"),
+    ],
 )
 def test_bad_policy_files(tmp_path, content: str, match: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "p.yaml"

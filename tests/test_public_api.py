@@ -4,11 +4,35 @@ import synthguard
 
 
 def test_all_is_pinned() -> None:
-    assert sorted(synthguard.__all__) == sorted([
-        "SCHEMA_VERSION", "Artifact", "Audio", "Detector", "DetectorCard", "Evidence", "FrameSampling", "Image",
-        "Limits", "MediaInfo", "Policy", "Region", "ScanReport", "Scanner", "Segment", "Signals", "Verdict",
-        "Video", "__version__", "create_detector", "errors", "list_detectors", "load", "register_detector", "scan",
-    ])
+    assert sorted(synthguard.__all__) == sorted(
+        [
+            "SCHEMA_VERSION",
+            "Artifact",
+            "Audio",
+            "Detector",
+            "DetectorCard",
+            "Evidence",
+            "FrameSampling",
+            "Image",
+            "Limits",
+            "MediaInfo",
+            "Policy",
+            "Region",
+            "ScanReport",
+            "Scanner",
+            "Segment",
+            "Signals",
+            "Verdict",
+            "Video",
+            "__version__",
+            "create_detector",
+            "errors",
+            "list_detectors",
+            "load",
+            "register_detector",
+            "scan",
+        ]
+    )
     for name in synthguard.__all__:
         assert hasattr(synthguard, name), name
 

@@ -26,19 +26,28 @@ from synthguard.results import (
 
 def _report() -> ScanReport:
     ev = Evidence(
-        "face.manipulation", "1.0", "video", 0.8, 0.5,
+        "face.manipulation",
+        "1.0",
+        "video",
+        0.8,
+        0.5,
         regions=(Region(1, 2, 3, 4, 0.8, "face", 0, 0.0, 1),),
         frames=(FrameScore(0, 0.0, 0.8), FrameScore(10, 1.0, None)),
         segments=(Segment(0.0, 2.0, 0.3, "speech", "S1"),),
         artifacts=(Artifact("heatmap.png", "heatmap", "image/png", data=b"\x89PNG..."),),
-        notes=("n",), seconds=0.5,
+        notes=("n",),
+        seconds=0.5,
     )
     return ScanReport(
-        source="clip.mp4", sha256="a" * 64,
+        source="clip.mp4",
+        sha256="a" * 64,
         media=MediaInfo("video", "mp4", 100, 64, 48, 2.0, 10.0, 2, 16000, 1, True, 0),
-        evidence=(ev,), verdict=Verdict("review", 0.8, ("x",), None, "p1"),
-        created_at="2026-11-25T00:00:00+00:00", synthguard_version="0.1.0",
-        timings=(Timing("load", 0.1),), provenance={"aigc": None},
+        evidence=(ev,),
+        verdict=Verdict("review", 0.8, ("x",), None, "p1"),
+        created_at="2026-11-25T00:00:00+00:00",
+        synthguard_version="0.1.0",
+        timings=(Timing("load", 0.1),),
+        provenance={"aigc": None},
     )
 
 
@@ -51,7 +60,9 @@ def test_round_trip_and_schema() -> None:
     assert back.evidence[0].artifacts[0].sha256 == report.evidence[0].artifacts[0].sha256
 
 
-@pytest.mark.parametrize("data", [image_bytes("JPEG"), audio_bytes(), video_bytes()], ids=["image", "audio", "video"])
+@pytest.mark.parametrize(
+    "data", [image_bytes("JPEG"), audio_bytes(), video_bytes()], ids=["image", "audio", "video"]
+)
 def test_real_scan_reports_validate(data: bytes) -> None:
     report = synthguard.scan(data, detectors=["test.*"])
     jsonschema.validate(report.to_dict(), scan_report_schema())

@@ -63,8 +63,12 @@ def test_ece_and_brier() -> None:
 
 @pytest.mark.parametrize(
     ("labels", "scores", "match"),
-    [([0, 0], [0.1, 0.2], "both classes"), ([0, 2], [0.1, 0.2], "0 \\(real\\) or 1"),
-     ([0, 1], [0.1], "same length"), ([0, 1], [0.1, float("nan")], "finite")],
+    [
+        ([0, 0], [0.1, 0.2], "both classes"),
+        ([0, 2], [0.1, 0.2], "0 \\(real\\) or 1"),
+        ([0, 1], [0.1], "same length"),
+        ([0, 1], [0.1, float("nan")], "finite"),
+    ],
 )
 def test_bad_inputs(labels, scores, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=match):

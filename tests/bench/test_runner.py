@@ -25,7 +25,9 @@ def saturation_set(tmp_path: Path) -> Path:
         if not fake:  # grey images: low saturation
             px[...] = px.mean(axis=2, keepdims=True).astype(np.uint8)
         PILImage.fromarray(px).save(tmp_path / f"{i}.png")
-        rows.append(f"{i}.png,{'fake' if fake else 'real'},{'test' if i < 10 else 'train'},{'a' if i < 6 else 'b'}")
+        rows.append(
+            f"{i}.png,{'fake' if fake else 'real'},{'test' if i < 10 else 'train'},{'a' if i < 6 else 'b'}"
+        )
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     rows.append("broken.png,real,test,a")
     (tmp_path / "labels.csv").write_text("\n".join(rows))
@@ -42,8 +44,11 @@ def test_dataset_split_and_groups(saturation_set: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "match"),
-    [("file,label\nx.png,maybe\n", "not real/fake"), ("name,label\nx,real\n", "needs columns"),
-     ("file,label,split\nx.png,real,train\n", "no rows")],
+    [
+        ("file,label\nx.png,maybe\n", "not real/fake"),
+        ("name,label\nx,real\n", "needs columns"),
+        ("file,label,split\nx.png,real,train\n", "no rows"),
+    ],
 )
 def test_dataset_errors(tmp_path: Path, content: str, match: str) -> None:
     (tmp_path / "l.csv").write_text(content)
@@ -96,7 +101,9 @@ def test_video_perturbations() -> None:
     assert isinstance(out, Video) and out.audio is not None
 
 
-@pytest.mark.parametrize(("spec", "match"), [("zoom:2", "unknown perturbation"), ("jpeg", "unknown perturbation")])
+@pytest.mark.parametrize(
+    ("spec", "match"), [("zoom:2", "unknown perturbation"), ("jpeg", "unknown perturbation")]
+)
 def test_bad_perturbation_spec(spec: str, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         parse_perturbation(spec)

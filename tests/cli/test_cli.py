@@ -72,8 +72,20 @@ def test_bench_command(tmp_path: Path) -> None:
         (tmp_path / f"{i}.png").write_bytes(image_bytes("PNG"))
     (tmp_path / "labels.csv").write_text("file,label\n0.png,real\n1.png,fake\n2.png,real\n3.png,fake\n")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["bench", "test.constant", str(tmp_path / "labels.csv"), "--split", "all",
-                                 "-p", "jpeg:75", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "test.constant",
+            str(tmp_path / "labels.csv"),
+            "--split",
+            "all",
+            "-p",
+            "jpeg:75",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "report.md").exists() and "jpeg:75" in (out / "report.md").read_text()
 

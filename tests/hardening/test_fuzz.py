@@ -25,8 +25,15 @@ def test_fuzz_harness(harness: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     seeds = tmp_path / "seeds" / harness.stem.removeprefix("fuzz_")
-    args = [sys.executable, str(harness), f"-max_total_time={SECONDS}", "-rss_limit_mb=2048", "-timeout=20",
-            f"-artifact_prefix={tmp_path}/", str(corpus)]
+    args = [
+        sys.executable,
+        str(harness),
+        f"-max_total_time={SECONDS}",
+        "-rss_limit_mb=2048",
+        "-timeout=20",
+        f"-artifact_prefix={tmp_path}/",
+        str(corpus),
+    ]
     if seeds.is_dir():
         args.append(str(seeds))
     proc = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS * 4 + 120)

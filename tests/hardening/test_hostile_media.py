@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from hostilemedia import corpus, silence_wav, video_8k_one_frame
 
-TIME_LIMIT_S = 10.0      # per case, on a busy 2-core machine
-MEMORY_LIMIT_MB = 1500   # peak RSS of the child that loads the whole corpus
+TIME_LIMIT_S = 10.0  # per case, on a busy 2-core machine
+MEMORY_LIMIT_MB = 1500  # peak RSS of the child that loads the whole corpus
 
 CHILD = textwrap.dedent(
     """
@@ -39,11 +39,19 @@ CHILD = textwrap.dedent(
     """
 )
 
-MEDIA_ERRORS = {"MediaError", "UnsupportedMediaError", "CorruptMediaError", "EmptyMediaError", "MediaLimitError"}
+MEDIA_ERRORS = {
+    "MediaError",
+    "UnsupportedMediaError",
+    "CorruptMediaError",
+    "EmptyMediaError",
+    "MediaLimitError",
+}
 
 
 def _run(folder: Path) -> dict:  # type: ignore[type-arg]
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(folder)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 

@@ -127,7 +127,9 @@ def test_keyframe_sampling() -> None:
     assert video.frames and all(f.keyframe for f in video.frames)
 
 
-@pytest.mark.parametrize(("rotation", "expected_shape"), [(90, (64, 48, 3)), (-90, (64, 48, 3)), (180, (48, 64, 3))])
+@pytest.mark.parametrize(
+    ("rotation", "expected_shape"), [(90, (64, 48, 3)), (-90, (64, 48, 3)), (180, (48, 64, 3))]
+)
 def test_rotation_metadata_is_honoured(rotation: int, expected_shape: tuple[int, int, int]) -> None:
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as out:
@@ -155,18 +157,31 @@ def test_type_is_sniffed_not_taken_from_extension(tmp_path) -> None:  # type: ig
 
 def _png_header(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+
     def chunk_bytes(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     # A tiny file that declares a huge picture: a deflate stream of zeros would expand to gigabytes.
     idat = zlib.compress(b"\x00" * 100_000, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk_bytes(b"IHDR", ihdr) + chunk_bytes(b"IDAT", idat) + chunk_bytes(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk_bytes(b"IHDR", ihdr)
+        + chunk_bytes(b"IDAT", idat)
+        + chunk_bytes(b"IEND", b"")
+    )
 
 
 def _wav_header_claiming(seconds: float) -> bytes:
     n = int(seconds * 16000) * 2
-    return (b"RIFF" + struct.pack("<I", 36 + n) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
-            + b"data" + struct.pack("<I", n) + b"\x00" * 3200)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + n)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+        + b"data"
+        + struct.pack("<I", n)
+        + b"\x00" * 3200
+    )
 
 
 def _truncated(data: bytes, keep: float = 0.5) -> bytes:
@@ -191,7 +206,9 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("data", "limits", "error"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("data", "limits", "error"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
+)
 def test_bad_input_raises_typed_error(data: bytes, limits: Limits | None, error: type[MediaError]) -> None:
     with pytest.raises(error) as info:
         load(data, limits=limits)

@@ -1,0 +1,161 @@
+"""image.ai_generated: output structure, calibration range, heatmap, large-image sampling, weights."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import pytest
+
+import synthguard
+from synthguard.detectors import create_detector, detector_card, list_detectors
+from synthguard.detectors._image_features import grid_patches, heatmap_png, random_patches
+from synthguard.errors import DetectorInputError, ModelIntegrityError
+from synthguard.media import Audio, Image
+
+MODEL_DIR = Path(synthguard.__file__).parent / "models" / "images"
+NAME = "image.ai_generated"
+
+
+@pytest.fixture(scope="module")
+def detector():  # type: ignore[no-untyped-def]
+    return create_detector(NAME)
+
+
+def _image(h: int, w: int, seed: int = 0) -> Image:
+    """Smooth gradient + noise, so patches are neither flat nor pure noise."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = np.stack([xx * 255 / max(w, 1), yy * 255 / max(h, 1), (xx + yy) * 127 / max(h + w, 1)], axis=2)
+    px = np.clip(base + rng.normal(0, 12, (h, w, 3)), 0, 255).astype(np.uint8)
+    return Image(px)
+
+
+def test_registered_with_card() -> None:
+    assert NAME in list_detectors("image.*")
+    card = detector_card(NAME)
+    assert card.modalities == ("image",)
+    assert 0.0 < card.threshold < 1.0
+    assert card.weights_file and card.weights_sha256
+    assert "test_auc_clean" in card.metrics
+
+
+def test_model_file_matches_card_sha256_and_size() -> None:
+    card = json.loads((MODEL_DIR / "card.json").read_text())
+    path = MODEL_DIR / card["weights_file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card["sha256"]
+    assert path.stat().st_size < 20 * 1024 * 1024
+    assert card["calibration"]["method"] == "platt"
+
+
+def test_corrupt_weights_are_refused(tmp_path: Path) -> None:
+    from synthguard.detectors import verify_weights
+
+    bad = tmp_path / "m.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        verify_weights(bad, detector_card(NAME).weights_sha256)
+
+
+@pytest.mark.parametrize(
+    ("h", "w", "max_patches", "upscaled"),
+    [
+        (512, 512, 64, False),
+        (200, 330, 15, False),  # 3 x 5 grid, every cell scored
+        (64, 64, 1, False),
+        (40, 24, 1, True),  # smaller than a patch: upscaled, flagged as unreliable
+        (6000, 4000, 64, False),  # 24 MP: sampled, never the whole grid
+    ],
+)
+def test_detect_structure_and_range(detector, h: int, w: int, max_patches: int, upscaled: bool) -> None:  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    ev = detector.detect(_image(h, w))
+    assert time.perf_counter() - t0 < 10.0
+    assert ev.detector == NAME and ev.modality == "image"
+    assert ev.score is not None and 0.0 <= ev.score <= 1.0
+    assert ev.threshold == detector.card.threshold
+    assert f"scored {max_patches} of" in ev.notes[0]
+    assert any("upscaled" in n for n in ev.notes) == upscaled
+    assert 1 <= len(ev.regions) <= 5
+    for r in ev.regions:
+        assert r.label == "ai_patch" and r.score is not None and 0 <= r.score <= 1
+        assert r.x >= -1e-6 and r.y >= -1e-6 and r.x + r.width <= w + 1e-6 and r.y + r.height <= h + 1e-6
+    assert [r.score for r in ev.regions] == sorted((r.score for r in ev.regions), reverse=True)
+    ev.to_dict()  # serialisable
+
+
+def test_heatmap_artifact_is_a_small_png(detector) -> None:  # type: ignore[no-untyped-def]
+    ev = detector.detect(_image(1200, 800))
+    (art,) = ev.artifacts
+    assert art.kind == "heatmap" and art.media_type == "image/png" and art.size == len(art.data)
+    with PIL.Image.open(io.BytesIO(art.data)) as im:
+        assert im.format == "PNG" and max(im.size) == 512 and im.size[0] < im.size[1]
+
+
+def test_heatmap_can_be_switched_off() -> None:
+    ev = create_detector(NAME, heatmap=False).detect(_image(128, 128))
+    assert ev.artifacts == ()
+
+
+def test_deterministic(detector) -> None:  # type: ignore[no-untyped-def]
+    img = _image(256, 384, seed=3)
+    assert detector.detect(img).score == detector.detect(img).score
+
+
+def test_rejects_audio(detector) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DetectorInputError, match="takes an image"):
+        detector.detect(Audio(np.zeros(1600, np.float32)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "max_patches", "expected", "error"),
+    [
+        ((512, 512, 3), 64, 64, 64, None),
+        ((512, 512, 3), 64, 10, 10, None),
+        ((7000, 5000, 3), 64, 128, 128, None),
+        ((30, 30, 3), 64, 4, 1, None),
+        ((64, 64), 64, 4, 0, ValueError),
+        ((64, 64, 3), 64, 0, 0, ValueError),
+    ],
+)
+def test_grid_patches_bounded(
+    shape: tuple[int, ...], size: int, max_patches: int, expected: int, error: type[Exception] | None
+) -> None:
+    px = np.zeros(shape, np.uint8)
+    if error:
+        with pytest.raises(error):
+            grid_patches(px, size, max_patches)
+        return
+    grid = grid_patches(px, size, max_patches)
+    assert grid.patches.shape == (expected, size, size, 3)
+    assert len(set(zip(grid.rows.tolist(), grid.cols.tolist(), strict=True))) == expected
+
+
+def test_random_patches_and_heatmap_helpers() -> None:
+    px = _image(100, 150).pixels
+    p = random_patches(px, 64, 7, np.random.default_rng(0))
+    assert p.shape == (7, 64, 64, 3)
+    grid = grid_patches(px, 64, 64)
+    png = heatmap_png(px, grid, np.linspace(0, 1, len(grid.patches)))
+    with PIL.Image.open(io.BytesIO(png)) as im:
+        assert im.size == (150, 100)
+
+
+@pytest.mark.data
+def test_separates_a_few_shared_images(shared_data: Path, detector) -> None:  # type: ignore[no-untyped-def]
+    folder = shared_data / "images" / "diffusiondb-coco"
+    with (folder / "labels.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == "test"]
+    picked = [r for r in rows if r["label"] == "fake"][:6] + [r for r in rows if r["label"] == "real"][:6]
+    scores: dict[str, list[float]] = {"fake": [], "real": []}
+    for r in picked:
+        ev = synthguard.scan(folder / r["file"], detectors=[NAME]).evidence_for(NAME)
+        assert ev is not None and ev.score is not None
+        scores[r["label"]].append(ev.score)
+    assert np.mean(scores["fake"]) > np.mean(scores["real"])
