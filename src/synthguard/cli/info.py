@@ -23,9 +23,15 @@ def detectors_command(
     if as_json:
         typer.echo(json.dumps([c.to_dict() for c in cards], ensure_ascii=False, indent=2))
         return
-    table = Table("name", "version", "modalities", "threshold", "description", title="synthguard detectors")
+    table = Table(title="synthguard detectors")
+    table.add_column("name", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("modalities")
+    table.add_column("threshold")
+    table.add_column("what it does (first sentence; --json for the full card)")
     for c in cards:
-        table.add_row(c.name, c.version, ", ".join(c.modalities), f"{c.threshold:.3f}", c.description)
+        summary = c.description.split(". ")[0].split(": ")[0].rstrip(".")
+        table.add_row(c.name, c.version, ", ".join(c.modalities), f"{c.threshold:.3f}", summary)
     Console().print(table)
 
 
