@@ -42,11 +42,11 @@ class Hook(Protocol):
 def resolve_detectors(patterns: Sequence[str] | None = None) -> list[str]:
     """Expand names / glob patterns into registered detector names.
 
-    ``None`` means every production detector (all but ``test.*``).
+    ``None`` means the default set: every detector whose card is ``default_enabled``, except ``test.*``.
     """
     available = list_detectors()
     if not patterns:
-        return [n for n in available if not n.startswith("test.")]
+        return [n for n in available if not n.startswith("test.") and detector_card(n).default_enabled]
     names: list[str] = []
     for pattern in patterns:
         matched = [n for n in available if fnmatch.fnmatchcase(n, pattern)]

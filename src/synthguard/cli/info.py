@@ -30,7 +30,7 @@ def detectors_command(
     table.add_column("threshold")
     table.add_column("what it does (first sentence; --json for the full card)")
     for c in cards:
-        summary = c.description.split(". ")[0].split(": ")[0].rstrip(".")
+        summary = c.description.split(". ")[0].rstrip(".")
         table.add_row(c.name, c.version, ", ".join(c.modalities), f"{c.threshold:.3f}", summary)
     Console().print(table)
 

@@ -25,6 +25,8 @@ class DetectorCard:
     ``modalities`` lists the media kinds ``detect`` accepts directly. An image detector that does
     not list ``video`` is run by the pipeline on the sampled frames of a video; an audio detector
     on the video's audio track. ``threshold`` is the operating point on the calibrated score.
+    ``default_enabled=False`` keeps a detector out of the default set (peers that need
+    user-supplied weights): name it explicitly to run it.
     """
 
     name: str
@@ -39,6 +41,7 @@ class DetectorCard:
     licence: str = "Apache-2.0"
     metrics: Mapping[str, float] = field(default_factory=dict)
     limitations: str = ""
+    default_enabled: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class DetectorCard:
             "licence": self.licence,
             "metrics": dict(self.metrics),
             "limitations": self.limitations,
+            "default_enabled": self.default_enabled,
         }
 
 
