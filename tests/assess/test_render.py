@@ -64,6 +64,7 @@ def pdf(assessment: Assessment, html: str) -> bytes:
         "未标识内容接收者日志",
         "☑",
         "示例互动科技有限公司",
+        'content: "安全评估报告 Security assessment report"',  # CSS is not HTML-escaped
     ],
 )
 def test_html_has_sections_and_chinese_headings(html: str, needle: str) -> None:
@@ -131,3 +132,33 @@ def test_missing_cjk_font_fails_clearly(monkeypatch: Any, assessment: Assessment
     finally:
         monkeypatch.undo()
         render_mod._cjk.cache_clear()
+
+
+def _has_chi_sim() -> bool:
+    if shutil.which("tesseract") is None or shutil.which("pdftoppm") is None:
+        return False
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
+    return "chi_sim" in out.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_chi_sim(), reason="needs tesseract with chi_sim and pdftoppm")
+def test_pdf_chinese_is_legible_to_ocr(pdf: bytes, tmp_path: Path) -> None:
+    """The glyphs really render: OCR reads the Chinese title back from the rasterised cover."""
+    from PIL import Image
+
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"), str(tmp_path / "c")],
+        check=True,
+    )
+    page = next(tmp_path.glob("c-*.png"))
+    img = Image.open(page)
+    img.crop((0, 0, img.width, img.height * 2 // 5)).save(tmp_path / "top.png")
+    out = subprocess.run(
+        ["tesseract", str(tmp_path / "top.png"), "-", "-l", "chi_sim"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "安全评估报告" in out.replace(" ", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from synthguard.assess import (
     FactsSource,
@@ -38,9 +40,30 @@ def _report(decision: str, label: str | None, kind: str | None) -> dict[str, Any
     return r
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(StoreConfig(data_dir=tmp_path / "db"))
+POSTGRES_URL = os.environ.get("SYNTHGUARD_TEST_POSTGRES_URL", "")
+
+
+_SCHEMA = "synthguard_assess_test"
+
+
+def _config(backend: str, tmp_path: Path) -> StoreConfig:
+    """SQLite in tmp_path, or PostgreSQL in a schema of its own (the store tests reset ``public``)."""
+    if backend == "sqlite":
+        return StoreConfig(data_dir=tmp_path / "db")
+    if not POSTGRES_URL:
+        pytest.skip("set SYNTHGUARD_TEST_POSTGRES_URL to run the PostgreSQL tests")
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_SCHEMA} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {_SCHEMA}")
+    engine.dispose()
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={_SCHEMA}"})
+    return StoreConfig(data_dir=tmp_path / "db", database_url=url.render_as_string(hide_password=False))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = Store(_config(request.param, tmp_path))
     yield s
     s.close()
 
@@ -99,6 +122,7 @@ def test_facts_from_the_public_store_api(store: Store) -> None:
     assert f.audit_field_coverage["source_port"] == pytest.approx(6 / 7)
     assert f.audit_field_coverage["device"] == pytest.approx(6 / 7)
     assert f.audit_chain_ok is True
+    assert f.audit_head_ok is True and "complete from its first record" in f.audit_head_message
     assert f.audit_retention_days == 180.0 and len(f.purge_runs) == 1
     assert f.auditor_keys == 1
     assert (f.live_alerts, f.watermark_writes, f.incidents) == (None, None, None)
@@ -112,8 +136,7 @@ def test_facts_from_the_public_store_api(store: Store) -> None:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> tuple[Store, DemoSummary]:
-    store = Store(StoreConfig(data_dir=tmp_path / "demo"))
+def seeded(store: Store) -> tuple[Store, DemoSummary]:
     summary = seed_demo_store(store, end=datetime(2026, 10, 31, tzinfo=UTC).date(), days=12, seed=3)
     return store, summary
 
@@ -183,3 +206,24 @@ def test_report_from_seeded_store(
     assert rec.details["files"]["json"]["sha256"] == hashlib.sha256(paths["json"].read_bytes()).hexdigest()
     assert f"report:{rec.details['files']['html']['sha256']}" in rec.evidence_ids
     assert store.verify_audit_chain()[0]
+
+
+def test_removing_the_oldest_audit_records_is_detected(
+    seeded: tuple[Store, DemoSummary], answers: dict[str, Any]
+) -> None:
+    """The hash chain cannot see its head cut off; the purge anchor can."""
+    store, s = seeded
+    period = Period(s.start, s.end)
+    later = datetime.combine(s.end + timedelta(days=200), datetime.min.time(), tzinfo=UTC)
+    assert store.purge(now=later).audit_deleted > 0  # policy deletion: anchored, fine
+    f = StoreFacts(store).measure(period)
+    assert f.audit_head_ok is True and "starts after the retention purge" in f.audit_head_message
+    with store.engine.begin() as c:  # a silent deletion of the oldest records left
+        first = c.execute(sa.text("SELECT min(id) FROM audit_events")).scalar()
+        c.execute(sa.text("DELETE FROM audit_events WHERE id = :i"), {"i": first})
+    f = StoreFacts(store).measure(period)
+    assert f.audit_chain_ok is True  # the chain of what remains still verifies...
+    assert f.audit_head_ok is False  # ...but the head is no longer anchored
+    a = build_report(parse_questionnaire(answers), f, period, bench_dir=[])
+    assert a.item("logs").status == "red"
+    assert any("removed without a recorded retention purge" in r for r in a.item("logs").reasons)
