@@ -15,11 +15,12 @@ from typing import Any, ClassVar
 import pytest
 from fastapi.testclient import TestClient
 
-from service.svc_helpers import REVIEW_COLOR, auth, png
+from service.svc_helpers import REVIEW_COLOR, auth, png, reset_postgres
 from synthguard.service import ServiceConfig, create_app, verify_signature
-from synthguard.store import AuditContext, Store
+from synthguard.store import AuditContext, Store, StoreConfig
 
 ROLES = ("uploader", "moderator", "auditor", "admin")
+POSTGRES_URL = os.environ.get("SYNTHGUARD_TEST_POSTGRES_URL", "")
 
 
 def submit(client: TestClient, key: str, data: bytes, **form: str) -> str:
@@ -166,37 +167,59 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/v1/purge", ("admin",)),
     ("GET", "/v1/detectors", ROLES),
     ("GET", "/v1/me", ROLES),
+    ("GET", "/v1/policy", ("moderator", "auditor", "admin")),
     ("GET", "/metrics", ("auditor", "admin")),
 ]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, ...]]:
+    """One app, store and key set per backend for the whole role matrix (setting up is the slow part)."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("set SYNTHGUARD_TEST_POSTGRES_URL to run the PostgreSQL tests")
+        reset_postgres(POSTGRES_URL)
+    store = Store(
+        StoreConfig(
+            data_dir=tmp_path_factory.mktemp("matrix"),
+            database_url=POSTGRES_URL if request.param == "postgresql" else None,
+        )
+    )
+    keys = {role: store.create_key(role)[1] for role in ROLES}
+    config = ServiceConfig(store=store.config, detectors=("test.*",), rate_limit_per_minute=0)
+    with TestClient(create_app(config, store=store, start_workers=False)) as client:
+        yield client, store, keys
+    store.close()
+
+
 @pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
 def test_every_endpoint_refuses_the_wrong_role(
-    config: ServiceConfig,
-    store: Store,
-    keys: dict[str, str],
-    method: str,
-    path: str,
-    allowed: tuple[str, ...],
+    matrix: tuple[Any, ...], method: str, path: str, allowed: tuple[str, ...]
 ) -> None:
+    client, store, keys = matrix
     owner = keys["uploader"].split("_")[1]  # the key id: the uploader owns this job
     job = store.submit(
         png(), name="a.png", media_format="png", ctx=AuditContext(actor=owner, role="uploader")
     )
+    if path.endswith("/decision"):  # a finished scan, so that the allowed roles get past validation
+        while (claimed := store.claim("w")) is not None and claimed.id != job.id:
+            pass  # earlier tests' jobs sit in the same queue
+        assert store.complete(job.id, "w", {"verdict": {"decision": "review"}})
     url = path.format(job=job.id, sha="0" * 64)
-    bodies: dict[str, Any] = {
+    body: dict[str, Any] = {
         "/v1/keys": {"json": {"role": "uploader"}},
         f"/v1/reviews/{job.id}/decision": {"json": {"action": "escalate", "reason": "r"}},
-    }
-    with TestClient(create_app(config, store=store, start_workers=False)) as c:
-        assert c.request(method, url, **bodies.get(url, {})).status_code == 401
-        assert c.request(method, url, headers=auth("sg_bad_key"), **bodies.get(url, {})).status_code == 401
-        for role in ROLES:
-            r = c.request(method, url, headers=auth(keys[role]), **bodies.get(url, {}))
-            if role in allowed:
-                assert r.status_code not in (401, 403), (role, r.status_code, r.text)
-            else:
-                assert r.status_code == 403, (role, r.status_code, r.text)
+    }.get(url, {})
+    assert client.request(method, url, **body).status_code == 401
+    assert client.request(method, url, headers=auth("sg_bad_key"), **body).status_code == 401
+    for role in ROLES:
+        r = client.request(method, url, headers=auth(keys[role]), **body)
+        if role in allowed:
+            assert r.status_code not in (401, 403), (role, r.status_code, r.text)
+        else:
+            assert r.status_code == 403, (role, r.status_code, r.text)
 
 
 def test_uploaders_see_only_their_own_scans(client: TestClient, store: Store, keys: dict[str, str]) -> None:

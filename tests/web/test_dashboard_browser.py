@@ -21,7 +21,7 @@ from PIL import Image
 
 from synthguard.detectors import Detector, DetectorCard, registry
 from synthguard.media import Media
-from synthguard.results import Artifact, Evidence, Region, Segment
+from synthguard.results import Artifact, Evidence, FrameScore, Region, Segment
 from synthguard.service import ServiceConfig, create_app
 from synthguard.store import Store, StoreConfig
 
@@ -58,6 +58,7 @@ class DemoDetector(Detector):
             0.7,
             0.5,
             regions=(Region(8, 8, 30, 30, 0.8, "face"),),
+            frames=tuple(FrameScore(i, i * 0.5, s) for i, s in enumerate((0.3, 0.6, 0.9, 0.4))),
             segments=(
                 Segment(0, 1, 0.2, "window"),
                 Segment(1, 2, 0.8, "window"),
@@ -159,7 +160,8 @@ def test_review_in_a_real_browser(server: tuple[str, Store], browser: Any) -> No
             "return !!(i && i.naturalWidth && h && h.naturalWidth);"
         )
     )
-    assert driver.find_elements(By.CSS_SELECTOR, "svg.chart.segments rect.bar"), "timeline chart missing"
+    assert driver.find_elements(By.CSS_SELECTOR, "svg.chart.segments rect.bar"), "segment timeline missing"
+    assert driver.find_elements(By.CSS_SELECTOR, "svg.chart.frames polyline.line"), "frame timeline missing"
     assert driver.execute_script("return document.getElementById('boxes').width") == 64  # face boxes drawn
     driver.save_screenshot(str(SHOTS / "2-item.png"))
 
