@@ -77,6 +77,10 @@ def test_watermark_embed_detect(tmp_path: Path) -> None:
 
 
 def test_visible_label(png: Path, tmp_path: Path) -> None:
+    from synthguard.provenance.visible import FONT_CANDIDATES
+
+    if not any(Path(p).is_file() for p, _ in FONT_CANDIDATES):
+        pytest.skip("no CJK font (apt-get install fonts-noto-cjk)")
     out = tmp_path / "v.png"
     code, text = _run("visible-label", str(png), "-o", str(out))
     assert code == 0 and "PROBLEMS" not in text and out.is_file()
@@ -95,3 +99,35 @@ def test_c2pa_sign_read(png: Path, tmp_path: Path, test_ca: dict[str, bytes]) ->
     assert code == 0, text
     code, text = _run("c2pa", "read", str(out))
     assert code == 0 and json.loads(text)["validation_state"] == "Valid"
+
+
+def test_audio_watermark_keeps_the_label(tmp_path: Path) -> None:
+    import io
+
+    import av
+    import numpy as np
+
+    from synthguard.provenance.aigc import AigcLabel, read_label, write_label
+
+    from .test_watermark import _speechlike
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="wav") as c:
+        s = c.add_stream("pcm_s16le", rate=16000)
+        s.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(
+            (_speechlike(5.0) * 32767).astype(np.int16)[None, :], format="s16", layout="mono"
+        )
+        frame.sample_rate = 16000
+        for p in s.encode(frame):
+            c.mux(p)
+        for p in s.encode(None):
+            c.mux(p)
+    src = tmp_path / "clip.wav"
+    src.write_bytes(write_label(buf.getvalue(), AigcLabel("1", "P", "I")))
+    out = tmp_path / "marked.wav"
+    assert _run("watermark", "embed", str(src), "-o", str(out), "--key", "s3cret", "--id", "clip-1")[0] == 0
+    assert read_label(out.read_bytes()).label == AigcLabel("1", "P", "I")
+    code, text = _run("watermark", "detect", str(out), "--key", "s3cret", "--id", "clip-1")
+    assert code == 0 and json.loads(text)["detected"]
+    assert _run("watermark", "detect", str(src), "--key", "s3cret", "--id", "clip-1")[0] == 1

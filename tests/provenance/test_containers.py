@@ -214,3 +214,100 @@ def test_unreadable_xmp_is_reported_then_replaced(media: dict[str, bytes], packe
     out = write_label(png, PRODUCER)
     assert read_label(out).label == PRODUCER
     assert out.count(b"XML:com.adobe.xmp") == 1
+
+
+@pytest.mark.parametrize(
+    ("found", "given", "override", "expected"),
+    [
+        ("1", "3", False, "1"),
+        ("3", "1", False, "1"),
+        ("2", "3", False, "2"),
+        ("1", "3", True, "3"),
+        ("2", None, False, "2"),
+    ],
+)
+def test_propagate_never_weakens_the_label(
+    media: dict[str, bytes], found: str, given: str | None, override: bool, expected: str
+) -> None:
+    produced = write_label(media["png"], AigcLabel(found, "P", "I"))
+    _, label = propagate(produced, propagator="PL", propagate_id="1", label=given, override=override)
+    assert label.label == expected
+
+
+def test_heic_label_and_iptc_are_read() -> None:
+    import io
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    from PIL import Image
+
+    from synthguard.provenance.iptc import read_iptc
+
+    pillow_heif.register_heif_opener()
+    packet = _xmp.update_packet(None, aigc=PRODUCER.to_json(), digital_source_type="trainedAlgorithmicMedia")
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, "HEIF", xmp=packet)
+    heic = buf.getvalue()
+    assert read_label(heic).label == PRODUCER
+    assert read_iptc(heic).digital_source_types == ("trainedAlgorithmicMedia",)
+    with pytest.raises(ProvenanceError, match="not supported"):
+        write_label(heic, PRODUCER)
+
+
+def test_rich_xmp_written_by_exiv2_survives(media: dict[str, bytes]) -> None:
+    pyexiv2 = pytest.importorskip("pyexiv2")
+    props = {
+        "Xmp.dc.title": {'lang="x-default"': "Hello", 'lang="zh-CN"': "你好"},
+        "Xmp.dc.subject": ["a", "b"],
+        "Xmp.xmp.CreatorTool": "Tool 1.0",
+        "Xmp.photoshop.Credit": "Someone",
+    }
+    with pyexiv2.ImageData(media["jpeg"]) as img:
+        img.modify_xmp(props)
+        tagged = img.get_bytes()
+    out = write_label(tagged, PRODUCER)
+    with pyexiv2.ImageData(out) as img:
+        after = img.read_xmp()
+    assert all(after[k] == v for k, v in props.items())
+    assert read_label(out).label == PRODUCER
+
+
+def _riff_chunk(cid: bytes, body: bytes) -> bytes:
+    import struct
+
+    return cid + struct.pack("<I", len(body)) + body + (b"\x00" if len(body) & 1 else b"")
+
+
+@pytest.mark.parametrize("where", ["top", "info"])
+def test_wav_riff_aigc_chunk_is_read_and_replaced(media: dict[str, bytes], where: str) -> None:
+    import struct
+
+    wav = media["wav"]
+    chunk = _riff_chunk(b"AIGC", AigcLabel("2", "Q", "J").to_json().encode())
+    if where == "info":
+        chunk = _riff_chunk(b"LIST", b"INFO" + chunk + _riff_chunk(b"ISFT", b"tool\x00"))
+    body = wav[8:] + chunk
+    planted = b"RIFF" + struct.pack("<I", len(body)) + body
+    reading = read_label(planted)
+    assert reading.label == AigcLabel("2", "Q", "J"), reading.to_dict()
+    assert reading.fields[0].location.startswith("RIFF")
+    both = write_label(planted, PRODUCER)
+    after = read_label(both)
+    assert len(after.fields) == 1 and after.label == PRODUCER
+    assert _same_media(wav, both)
+    if where == "info":
+        assert b"ISFT" in both  # other INFO entries are kept
+
+
+def test_mp4_xmp_label_is_read_and_never_duplicated(media: dict[str, bytes]) -> None:
+    import struct
+
+    from synthguard.provenance.iptc import read_iptc
+
+    packet = _xmp.update_packet(None, aigc=PRODUCER.to_json(), digital_source_type="trainedAlgorithmicMedia")
+    body = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC") + packet
+    mp4 = media["mp4"] + struct.pack(">I", 8 + len(body)) + b"uuid" + body
+    reading = read_label(mp4)
+    assert reading.label == PRODUCER and reading.fields[0].location == "MP4 XMP"
+    assert read_iptc(mp4).label == "1"
+    with pytest.raises(ProvenanceError, match="second label"):
+        write_label(mp4, PRODUCER)

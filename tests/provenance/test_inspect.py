@@ -140,3 +140,16 @@ def test_pipeline_uses_inspect_bytes() -> None:
 
     signals, report = provenance_signals(b"", "x")
     assert signals == Signals() and report is not None
+
+
+def test_inspect_survives_the_hostile_corpus() -> None:
+    """Bombs, truncations, bit flips and polyglots from tests/hostilemedia.py: never raise, stay fast."""
+    import time
+
+    hostilemedia = pytest.importorskip("hostilemedia")
+    for name, data, _ in hostilemedia.corpus():
+        t0 = time.perf_counter()
+        signals, report = inspect_bytes(data, name)
+        assert time.perf_counter() - t0 < 2.0, name
+        json.dumps(report)
+        assert signals.implicit_label is None, name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,6 +50,11 @@ def test_wording(text: str, ok: bool) -> None:
             VisibleLabelSpec(text=text)
 
 
+HAS_CJK_FONT = any(Path(path).is_file() for path, _ in visible.FONT_CANDIDATES)
+needs_cjk_font = pytest.mark.skipif(not HAS_CJK_FONT, reason="no CJK font (apt-get install fonts-noto-cjk)")
+
+
+@needs_cjk_font
 @pytest.mark.parametrize("size", [(64, 48), (640, 360), (360, 640), (1000, 1000), (33, 257)])
 @pytest.mark.parametrize("corner", ["top-left", "top-right", "bottom-left", "bottom-right"])
 def test_image_label_meets_the_rules(size: tuple[int, int], corner: str) -> None:
@@ -57,7 +63,7 @@ def test_image_label_meets_the_rules(size: tuple[int, int], corner: str) -> None
     assert out.size == size
     assert check_placement(placement) == []
     assert placement.text_height >= 0.05 * min(size)
-    assert "CJK" in placement.font
+    assert placement.font.endswith(".ttc")
     x0, y0, x1, y1 = placement.box
     region = np.asarray(out)[y0:y1, x0:x1]
     assert region.std() > 10  # something was drawn there
@@ -87,6 +93,7 @@ def test_no_cjk_font_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert placement.text_height >= 5
 
 
+@needs_cjk_font
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_label_image_bytes_keeps_the_implicit_label(fmt: str) -> None:
     buf = io.BytesIO()
@@ -103,6 +110,7 @@ def test_label_image_bytes_rejects_audio() -> None:
         label_image_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
 
 
+@needs_cjk_font
 @pytest.mark.slow
 def test_video_label_shows_for_the_configured_time() -> None:
     src = make_video("mp4", seconds=4.0, fps=10, audio=True)
@@ -126,6 +134,7 @@ def test_video_label_shows_for_the_configured_time() -> None:
     assert all(d < 10 for d, t in zip(diffs, times, strict=True) if t >= 2.05)  # and not afterwards
 
 
+@needs_cjk_font
 def test_video_label_throughout() -> None:
     out, _ = label_video_bytes(make_video(seconds=0.5), VisibleLabelSpec(video_seconds=None))
     assert len(decode_all(out)) == 5
@@ -181,3 +190,41 @@ def test_label_audio_bytes(media: dict[str, bytes], kind: str) -> None:
     assert detect_audio_prompt(x, sr).found
     with pytest.raises(ProvenanceError):
         label_audio_bytes(media["mp3"])
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Al生成", True),
+        ("AI生成\nxyz", True),
+        ("A1合成", True),
+        ("人工智能生成", True),
+        ("AI\n生成", False),
+        ("Hy\n一\n和让", False),
+        ("", False),
+    ],
+)
+def test_ocr_text_rule(text: str, found: bool) -> None:
+    assert visible._label_in_text(text) is found
+
+
+def test_ocr_without_tesseract_says_unavailable() -> None:
+    result = visible.detect_visible_label(Image.new("RGB", (64, 64)), tesseract="no-such-ocr-binary")
+    assert not result.found and not result.available
+
+
+@needs_cjk_font
+@pytest.mark.slow
+def test_ocr_finds_the_rendered_label() -> None:
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract-ocr is not installed")
+    rng = np.random.default_rng(0)
+    img = Image.fromarray((rng.random((6, 8, 3)) * 255).astype("uint8")).resize((640, 480))
+    labelled, _ = label_image(img)
+    result = visible.detect_visible_label(labelled)
+    if not result.available:
+        pytest.skip("tesseract has no chi_sim data")
+    assert result.found, result.text
+    assert not visible.detect_visible_label(img).found
