@@ -111,3 +111,22 @@ def test_report_fields() -> None:
     assert report.source == "upload.png" and len(report.sha256) == 64
     assert (report.media.width, report.media.height) == (40, 30)
     assert {t.stage for t in report.timings} >= {"load", "policy", "total"}
+
+
+@pytest.mark.parametrize(
+    ("label", "decision", "aigc"),
+    [("1", "label", "1"), ("3", "label", "3"), ("AIGC", "pass", None)],
+    ids=["label-1", "label-3-kept", "malformed-not-trusted"],
+)
+def test_implicit_label_in_metadata_drives_art6(label: str, decision: str, aigc: str | None) -> None:
+    provenance = pytest.importorskip("synthguard.provenance")
+    data = image_bytes("PNG")
+    if label == "AIGC":  # a real-world malformed value: reported, never trusted
+        from synthguard.provenance import _containers
+
+        data = _containers.write_aigc(data, "png", '{"AIGC":{"Label":"AIGC","ContentProducer":"x"}}')
+    else:
+        data = provenance.write_label(data, provenance.AigcLabel(label=label, content_producer="maker"))
+    report = Scanner(["test.constant"]).scan(data)
+    assert (report.verdict.decision, report.verdict.aigc_label) == (decision, aigc)
+    assert report.provenance is not None and report.provenance["aigc"]["present"]

@@ -24,7 +24,15 @@ from .media import Audio, FrameSampling, Image, Limits, Media, MediaSource, Vide
 from .policy import DEFAULT_POLICY, Policy, Signals
 from .results import Artifact, Evidence, FrameScore, MediaInfo, Region, ScanReport, Timing
 
-__all__ = ["Hook", "Scanner", "aggregate_frames", "provenance_signals", "resolve_detectors", "scan"]
+__all__ = [
+    "Hook",
+    "Scanner",
+    "aggregate_frames",
+    "explicit_traces",
+    "provenance_signals",
+    "resolve_detectors",
+    "scan",
+]
 
 
 class Hook(Protocol):
@@ -82,6 +90,19 @@ def provenance_signals(data: bytes, name: str) -> tuple[Signals, dict[str, Any] 
     except ImportError:
         return Signals(), None
     return inspect_bytes(data, name)
+
+
+def explicit_traces(media: Media) -> tuple[bool, dict[str, Any] | None]:
+    """Look for explicit AI labels in the content itself (the audio "AI" prompt; cheap checks only).
+
+    Uses :mod:`synthguard.provenance.traces` when importable; otherwise nothing is found.
+    """
+    try:
+        from .provenance.traces import find_traces
+    except ImportError:
+        return False, None
+    traces = find_traces(media)
+    return bool(traces.explicit_label), traces.to_dict()
 
 
 class Scanner:
@@ -163,10 +184,13 @@ class Scanner:
         if self.read_provenance:
             t0 = time.perf_counter()
             found, provenance = provenance_signals(data, source_name)
+            explicit, traces = explicit_traces(media)
+            if traces is not None:
+                provenance = {**(provenance or {}), "traces": traces}
             signals = Signals(implicit_label=found.implicit_label,
                               implicit_label_source=found.implicit_label_source,
                               declared_ai=declared_ai or found.declared_ai,
-                              explicit_label_detected=found.explicit_label_detected)
+                              explicit_label_detected=found.explicit_label_detected or explicit)
             timings.append(Timing("provenance", time.perf_counter() - t0))
 
         plan = self.plan(media)
