@@ -77,7 +77,7 @@ class Region:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Region:
-        return cls(**{k: d[k] for k in cls.__slots__ if k in d})  # type: ignore[attr-defined]
+        return cls(**{k: d[k] for k in cls.__slots__ if k in d})
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,11 +267,11 @@ class MediaInfo:
     rotation: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> MediaInfo:
-        return cls(**{k: d[k] for k in cls.__slots__ if k in d})  # type: ignore[attr-defined]
+        return cls(**{k: d[k] for k in cls.__slots__ if k in d})
 
 
 @dataclass(frozen=True, slots=True)

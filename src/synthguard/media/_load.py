@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import os
 import struct
-import zlib
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
