@@ -34,7 +34,7 @@ def test_create_and_card() -> None:
 
 
 def test_unknown_detector_message_lists_known() -> None:
-    with pytest.raises(UnknownDetectorError, match="registered: .*test.constant"):
+    with pytest.raises(UnknownDetectorError, match=r"registered: .*test\.constant"):
         create_detector("no.such")
 
 

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from hostilemedia import corpus, silence_wav, video_8k_one_frame
 
 TIME_LIMIT_S = 10.0  # per case, on a busy 2-core machine
