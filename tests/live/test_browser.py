@@ -85,3 +85,23 @@ def test_demo_page_streams_fake_microphone_and_shows_alert(tmp_path: Path, loudn
     )
     state = run_page(app, wav, hub)
     assert state["alert"] == "raised" and state["banner"], state
+
+
+@pytest.mark.data
+def test_demo_page_alerts_on_a_synthetic_clip_with_the_speech_model(
+    tmp_path: Path, speech_detector, piper_clip
+) -> None:
+    wav = tmp_path / "piper.wav"
+    scipy.io.wavfile.write(wav, 16_000, (np.tile(piper_clip, 3) * 32767).astype(np.int16))
+    hub = LiveHub()
+    app = FastAPI()
+    app.include_router(
+        create_router(
+            authenticate=lambda c: c if c == "k" else None,
+            detector=speech_detector,
+            hub=hub,
+            config=LiveConfig(),
+        )
+    )
+    state = run_page(app, wav, hub, timeout=60.0)
+    assert state["alert"] == "raised" and state["banner"], state

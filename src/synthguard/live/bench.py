@@ -1,0 +1,478 @@
+"""Live-room benchmark: alert latency from the onset of synthetic speech, real-time factor, and how
+many concurrent real-time streams one server process sustains, with CPU and memory per stream.
+
+Run ``synthguard live-bench latency LABELS.csv`` and ``synthguard live-bench capacity``; results go
+to stdout as JSON (the numbers in ``docs/benchmarks/live.md`` come from these commands).
+
+Latency streams are a real clip followed by a synthetic one (both from the ``test`` split of a
+labels CSV with ``file,label,split`` columns); the onset is where the synthetic clip starts.
+Latency = stream time of the ``alert`` minus the onset, plus the wall-clock time the session
+needed to process the chunk that raised it (what a real-time client would wait on top).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..detectors import create_detector
+from ..media import Audio, load
+from ._pcm import PcmFormat
+from .events import Alert, SegmentScored
+from .session import LiveConfig, LiveSession
+
+__all__ = ["capacity", "latency"]
+
+RATE = 16_000
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def _clips(labels: Path, split: str) -> tuple[list[Path], list[tuple[Path, str]]]:
+    real, fake = [], []
+    with labels.open(newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("split", split) != split:
+                continue
+            path = (labels.parent / row["file"]).resolve()
+            if row["label"] == "real":
+                real.append(path)
+            else:
+                fake.append((path, row.get("engine", "fake")))
+    return real, fake
+
+
+def _audio(path: Path) -> npt.NDArray[np.float32]:
+    media = load(path, expect="audio")
+    assert isinstance(media, Audio)
+    return np.asarray(media.samples, dtype=np.float32)
+
+
+def latency(
+    labels: Path,
+    *,
+    split: str = "test",
+    detector: str = "audio.synthetic_voice",
+    hop: float = 0.5,
+    window: float = 3.0,
+    alert_windows: int = 2,
+    chunk: float = 0.1,
+    limit: int = 0,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """Alert latency on real->synthetic streams, and false alerts on real-only streams."""
+    det = create_detector(detector)
+    real, fake = _clips(labels, split)
+    if limit:  # an even spread over the list (engines are grouped), not its head
+        real = [real[round(i * len(real) / limit)] for i in range(min(limit, len(real)))]
+        fake = [fake[round(i * len(fake) / limit)] for i in range(min(limit, len(fake)))]
+    cfg = LiveConfig(
+        detector=detector, hop=hop, window=window, alert_windows=alert_windows, threshold=threshold
+    )
+    lat, missed, early, per_engine = [], 0, 0, {}  # type: ignore[var-annotated]
+    push_times: list[float] = []
+    cpu0, audio_seconds = time.process_time(), 0.0
+    for i, (fpath, engine) in enumerate(fake):
+        r = _audio(real[i % len(real)])
+        f = _audio(fpath)
+        x = np.concatenate([r, f])
+        onset = len(r) / RATE
+        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
+        step = round(chunk * RATE)
+        got: float | None = None
+        for a in range(0, len(x), step):
+            t = time.perf_counter()
+            events = s.push(x[a : a + step].tobytes())
+            dt = time.perf_counter() - t
+            push_times.append(dt)
+            for ev in events:
+                if isinstance(ev, Alert) and ev.state == "raised" and got is None:
+                    got = ev.at - onset + dt
+        for ev in s.stop():
+            if isinstance(ev, Alert) and ev.state == "raised" and got is None:
+                got = ev.at - onset
+        audio_seconds += len(x) / RATE
+        e = per_engine.setdefault(engine, {"n": 0, "detected": 0, "latency": []})
+        e["n"] += 1
+        if got is None:
+            missed += 1
+        elif got < 0:
+            early += 1  # raised during the real part: a false alert, counted below too
+        else:
+            lat.append(got)
+            e["detected"] += 1
+            e["latency"].append(got)
+    false_alerts, real_seconds = 0, 0.0
+    for rpath in real:
+        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
+        x = _audio(rpath)
+        events = s.push(x.tobytes()) + s.stop()
+        false_alerts += sum(1 for ev in events if isinstance(ev, Alert) and ev.state == "raised")
+        real_seconds += len(x) / RATE
+        audio_seconds += len(x) / RATE
+    cpu = time.process_time() - cpu0
+    return {
+        "detector": detector,
+        "hop": hop,
+        "window": window,
+        "threshold": LiveSession(PcmFormat(), cfg, detector=det).threshold,
+        "alert_windows": alert_windows,
+        "split": split,
+        "streams": len(fake),
+        "detected": len(lat),
+        "missed": missed,
+        "alert_before_onset": early,
+        "latency_p50_s": _pct(lat, 50),
+        "latency_p95_s": _pct(lat, 95),
+        "latency_max_s": max(lat, default=None),
+        "per_engine": {
+            k: {"n": v["n"], "detected": v["detected"], "latency_p50_s": _pct(v["latency"], 50)}
+            for k, v in sorted(per_engine.items())
+        },
+        "real_only_streams": len(real),
+        "real_seconds": round(real_seconds, 1),
+        "false_alerts": false_alerts,
+        "false_alerts_per_hour": round(false_alerts / max(real_seconds, 1e-9) * 3600, 2),
+        "push_p95_ms": round(1000 * (_pct(push_times, 95) or 0.0), 2),
+        "cpu_seconds_per_audio_second": round(cpu / max(audio_seconds, 1e-9), 4),
+    }
+
+
+def _raises(windows: list[tuple[float, float]], thr: float, k: int, clear: float, kc: int = 3) -> list[float]:
+    """Stream times at which the session's alert rule would raise, for (window end, score) pairs."""
+    out, run, alerting = [], 0, False
+    for end, score in windows:
+        if not alerting:
+            run = run + 1 if score >= thr else 0
+            if run >= k:
+                out.append(end)
+                alerting, run = True, 0
+        else:
+            run = run + 1 if score < clear else 0
+            if run >= kc:
+                alerting, run = False, 0
+    return out
+
+
+def sweep(
+    labels: Path,
+    *,
+    split: str = "val",
+    detector: str = "audio.synthetic_voice",
+    hop: float = 0.5,
+    thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    ks: tuple[int, ...] = (2, 3, 4),
+    limit: int = 0,
+) -> dict[str, Any]:
+    """Score every stream once, then replay the alert rule for a grid of thresholds and window counts.
+
+    Choose the operating point on ``val``, report it on ``test``.
+    """
+    det = create_detector(detector)
+    real, fake = _clips(labels, split)
+    if limit:
+        real = [real[round(i * len(real) / limit)] for i in range(min(limit, len(real)))]
+        fake = [fake[round(i * len(fake) / limit)] for i in range(min(limit, len(fake)))]
+    cfg = LiveConfig(detector=detector, hop=hop)
+
+    def windows(x: npt.NDArray[np.float32]) -> list[tuple[float, float]]:
+        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
+        evs = s.push(x.tobytes()) + s.stop()
+        return [(e.end, e.score) for e in evs if isinstance(e, SegmentScored)]
+
+    mixed = []
+    for i, (fpath, _engine) in enumerate(fake):
+        r, f = _audio(real[i % len(real)]), _audio(fpath)
+        mixed.append((len(r) / RATE, windows(np.concatenate([r, f]))))
+    reals = [(len(a) / RATE, windows(a)) for a in (_audio(p) for p in real)]
+    real_seconds = sum(d for d, _ in reals)
+    grid = []
+    for thr in thresholds:
+        for k in ks:
+            lat, early, missed = [], 0, 0
+            for onset, w in mixed:
+                raised = _raises(w, thr, k, max(0.0, thr - 0.15))
+                if not raised:
+                    missed += 1
+                elif raised[0] < onset:
+                    early += 1
+                else:
+                    lat.append(raised[0] - onset)
+            fa = sum(len(_raises(w, thr, k, max(0.0, thr - 0.15))) for _, w in reals)
+            grid.append(
+                {
+                    "threshold": thr,
+                    "alert_windows": k,
+                    "detected": len(lat),
+                    "streams": len(mixed),
+                    "alert_before_onset": early,
+                    "missed": missed,
+                    "latency_p50_s": _pct(lat, 50),
+                    "latency_p95_s": _pct(lat, 95),
+                    "false_alerts_per_hour": round(fa / max(real_seconds, 1e-9) * 3600, 1),
+                }
+            )
+    return {
+        "detector": detector,
+        "split": split,
+        "hop": hop,
+        "real_seconds": round(real_seconds, 1),
+        "note": "latency here is stream time only (no processing time)",
+        "grid": grid,
+    }
+
+
+def overhead(seconds: float = 60.0) -> dict[str, Any]:
+    """CPU seconds per audio second of the session without a model (``test.constant``)."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for rate, channels, fmt in ((16_000, 1, "s16le"), (48_000, 2, "s16le"), (44_100, 1, "f32le")):
+        s = LiveSession(PcmFormat(rate, fmt, channels), LiveConfig(detector="test.constant"))  # type: ignore[arg-type]
+        x = (0.2 * rng.standard_normal(int(rate * channels * seconds))).astype(np.float32)
+        data = (x * 32767).astype("<i2").tobytes() if fmt == "s16le" else x.tobytes()
+        step = int(rate * 0.1) * channels * (2 if fmt == "s16le" else 4)
+        t = time.process_time()
+        for i in range(0, len(data), step):
+            s.push(data[i : i + step])
+        s.stop()
+        out[f"{rate}Hz_{channels}ch_{fmt}"] = round((time.process_time() - t) / seconds, 5)
+    return {"cpu_seconds_per_audio_second": out, "chunk_s": 0.1}
+
+
+@dataclass
+class _StreamStats:
+    lags: list[float]
+    events: int = 0
+    alerts: int = 0
+    error: str = ""
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+async def _client(
+    url: str, audio: npt.NDArray[np.float32], seconds: float, chunk: float, st: _StreamStats, delay: float
+) -> None:
+    import websockets
+
+    await asyncio.sleep(delay)
+    try:
+        async with websockets.connect(url, max_size=2**22) as ws:
+            await ws.send(
+                json.dumps({"type": "start", "sample_rate": RATE, "format": "s16le", "channels": 1})
+            )
+            pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+            step = round(chunk * RATE)
+            t0 = time.perf_counter()
+
+            async def reader() -> None:
+                async for msg in ws:
+                    ev = json.loads(msg)
+                    st.events += 1
+                    if ev["type"] == "segment_scored":
+                        st.lags.append(time.perf_counter() - (t0 + ev["end"]))
+                    elif ev["type"] == "alert" and ev["state"] == "raised":
+                        st.alerts += 1
+                    elif ev["type"] == "ended":
+                        return
+                    elif ev["type"] == "error":
+                        st.error = ev["code"]
+
+            rd = asyncio.create_task(reader())
+            n = int(seconds * RATE)
+            for k, a in enumerate(range(0, n, step)):
+                due = t0 + (k + 1) * chunk
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                idx = np.arange(a, min(a + step, n)) % len(pcm)
+                await ws.send(pcm[idx].tobytes())
+            await ws.send(json.dumps({"type": "stop"}))
+            await asyncio.wait_for(rd, 60)
+    except Exception as exc:  # a failed stream is a result, not a crash of the benchmark
+        st.error = st.error or f"{type(exc).__name__}: {exc}"
+
+
+def capacity(
+    streams: list[int],
+    *,
+    seconds: float = 30.0,
+    detector: str = "audio.synthetic_voice",
+    hop: float = 0.5,
+    audio: Path | None = None,
+    port: int = 8799,
+    chunk: float = 0.1,
+) -> dict[str, Any]:
+    """Start ``synthguard live-demo`` in its own process; for each N, stream N real-time clients."""
+    x = _audio(audio) if audio else _demo_audio()
+    key = "bench-key"
+    env = {**os.environ, "SYNTHGUARD_ORT_THREADS": "1"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from synthguard.cli import main; raise SystemExit(main())",
+            "live-demo",
+            "--port",
+            str(port),
+            "--key",
+            key,
+            "--detector",
+            detector,
+            "--hop",
+            str(hop),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_port(port)
+        results = []
+        for n in streams:
+            stats = [_StreamStats([]) for _ in range(n)]
+            url = f"ws://127.0.0.1:{port}/v1/streams?room=bench&participant=p{{}}&token={key}"
+            cpu0, w0 = _proc_cpu(server.pid), time.perf_counter()
+            load0 = os.getloadavg()[0]
+
+            async def run_all(stats: list[_StreamStats] = stats, n: int = n, url: str = url) -> None:
+                await asyncio.gather(
+                    *(
+                        _client(url.format(i), x, seconds, chunk, st, delay=i * chunk / max(n, 1))
+                        for i, st in enumerate(stats)
+                    )
+                )
+
+            rss = _proc_rss(server.pid)
+            asyncio.run(run_all())
+            wall = time.perf_counter() - w0
+            cpu = _proc_cpu(server.pid) - cpu0
+            rss = max(rss, _proc_rss(server.pid))
+            lags = [v for st in stats for v in st.lags]
+            tail = [v for st in stats for v in st.lags[len(st.lags) // 2 :]]
+            errors = [st.error for st in stats if st.error]
+            p95 = _pct(lags, 95)
+            results.append(
+                {
+                    "streams": n,
+                    "seconds": seconds,
+                    "server_cpu_cores": round(cpu / wall, 3),
+                    "cpu_per_stream_cores": round(cpu / wall / n, 4),
+                    "server_rss_mb": round(rss / 2**20, 1),
+                    "lag_p50_s": _pct(lags, 50),
+                    "lag_p95_s": p95,
+                    "lag_p95_second_half_s": _pct(tail, 95),
+                    "errors": errors[:5],
+                    "n_errors": len(errors),
+                    "loadavg_before": round(load0, 2),
+                    "real_time": bool(lags) and not errors and (p95 or 0) < 1.0,
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+        return {"detector": detector, "hop": hop, "chunk_s": chunk, "cpus": os.cpu_count(), "runs": results}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _wait_port(port: int, timeout: float = 60.0) -> None:
+    import socket
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"live-demo server did not start on port {port}")
+
+
+def _demo_audio() -> npt.NDArray[np.float32]:
+    rng = np.random.default_rng(0)
+    t = np.arange(RATE * 10) / RATE
+    x = 0.3 * np.sin(2 * np.pi * 150 * t) * np.abs(np.sin(2 * np.pi * 2 * t)) + 0.01 * rng.standard_normal(
+        len(t)
+    )
+    return x.astype(np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m synthguard.live.bench latency LABELS.csv`` / ``... capacity 10 25 50``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="synthguard.live.bench")
+    sub = p.add_subparsers(dest="what", required=True)
+    a = sub.add_parser("latency")
+    a.add_argument("labels", type=Path)
+    a.add_argument("--split", default="test")
+    a.add_argument("--detector", default="audio.synthetic_voice")
+    a.add_argument("--hop", type=float, default=0.5)
+    a.add_argument("--window", type=float, default=3.0)
+    a.add_argument("--alert-windows", type=int, default=2)
+    a.add_argument("--limit", type=int, default=0)
+    sub.add_parser("overhead")
+    w = sub.add_parser("sweep")
+    w.add_argument("labels", type=Path)
+    w.add_argument("--split", default="val")
+    w.add_argument("--detector", default="audio.synthetic_voice")
+    w.add_argument("--hop", type=float, default=0.5)
+    w.add_argument("--limit", type=int, default=0)
+    a.add_argument("--threshold", type=float)
+    c = sub.add_parser("capacity")
+    c.add_argument("streams", type=int, nargs="+")
+    c.add_argument("--seconds", type=float, default=30.0)
+    c.add_argument("--detector", default="audio.synthetic_voice")
+    c.add_argument("--hop", type=float, default=0.5)
+    c.add_argument("--audio", type=Path)
+    c.add_argument("--port", type=int, default=8799)
+    args = p.parse_args(argv)
+    if args.what == "latency":
+        out = latency(
+            args.labels,
+            split=args.split,
+            detector=args.detector,
+            hop=args.hop,
+            window=args.window,
+            alert_windows=args.alert_windows,
+            limit=args.limit,
+            threshold=args.threshold,
+        )
+    elif args.what == "overhead":
+        out = overhead()
+    elif args.what == "sweep":
+        out = sweep(args.labels, split=args.split, detector=args.detector, hop=args.hop, limit=args.limit)
+    else:
+        out = capacity(
+            args.streams,
+            seconds=args.seconds,
+            detector=args.detector,
+            hop=args.hop,
+            audio=args.audio,
+            port=args.port,
+        )
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

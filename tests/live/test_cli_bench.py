@@ -1,0 +1,43 @@
+"""``synthguard live FILE`` and the benchmark's alert-rule replay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io.wavfile
+from typer.testing import CliRunner
+
+from synthguard.cli import app
+from synthguard.live.bench import _raises
+
+from .conftest import voice
+
+
+@pytest.mark.parametrize(
+    ("scores", "k", "expected"),
+    [
+        ([0.95, 0.95], 2, [1.0]),
+        ([0.95, 0.1, 0.95], 2, []),
+        ([0.95, 0.95, 0.1, 0.1, 0.1, 0.95, 0.95], 2, [1.0, 6.0]),
+        ([0.95, 0.95, 0.1, 0.95, 0.95], 2, [1.0]),  # not cleared in between: one episode
+        ([0.95] * 5, 3, [2.0]),
+    ],
+)
+def test_alert_rule_replay_matches_the_session_rule(scores, k, expected) -> None:
+    assert _raises(list(enumerate(scores, 0)), 0.9, k, 0.75) == [float(e) for e in expected]
+
+
+@pytest.mark.parametrize(("amp", "code", "alerts"), [(0.2, 0, 0), (0.9, 1, 1)])
+def test_live_command_streams_a_file(tmp_path: Path, amp: float, code: int, alerts: int) -> None:
+    wav = tmp_path / "clip.wav"
+    t = np.arange(16_000 * 5) / 16_000
+    x = np.concatenate([voice(2.0, amp=0.1), amp * np.sin(2 * np.pi * 200 * t)])  # test.audio_energy: RMS
+    scipy.io.wavfile.write(wav, 16_000, (x * 32767).astype(np.int16))
+    result = CliRunner().invoke(app, ["live", str(wav), "-d", "test.audio_energy", "--jsonl"])
+    assert result.exit_code == code, result.output
+    events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert events[0]["type"] == "started" and events[-1]["type"] == "ended"
+    assert events[-1]["alerts"] == alerts
