@@ -29,11 +29,14 @@ def detector():  # type: ignore[no-untyped-def]
 
 
 def _image(h: int, w: int, seed: int = 0) -> Image:
-    """Smooth gradient + noise, so patches are neither flat nor pure noise."""
+    """Gradient + tiled noise in uint8 (cheap even at 24 MP): patches neither flat nor pure noise."""
     rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    base = np.stack([xx * 255 / max(w, 1), yy * 255 / max(h, 1), (xx + yy) * 127 / max(h + w, 1)], axis=2)
-    px = np.clip(base + rng.normal(0, 12, (h, w, 3)), 0, 255).astype(np.uint8)
+    px = np.empty((h, w, 3), np.uint8)
+    px[..., 0] = (np.arange(w, dtype=np.uint32) * 200 // max(w, 1)).astype(np.uint8)[None, :]
+    px[..., 1] = (np.arange(h, dtype=np.uint32) * 200 // max(h, 1)).astype(np.uint8)[:, None]
+    px[..., 2] = 90
+    tile = rng.integers(0, 40, (min(h, 256), min(w, 256), 3), dtype=np.uint8)
+    px += np.tile(tile, (-(-h // tile.shape[0]), -(-w // tile.shape[1]), 1))[:h, :w]
     return Image(px)
 
 
@@ -74,9 +77,10 @@ def test_corrupt_weights_are_refused(tmp_path: Path) -> None:
     ],
 )
 def test_detect_structure_and_range(detector, h: int, w: int, max_patches: int, upscaled: bool) -> None:  # type: ignore[no-untyped-def]
+    img = _image(h, w)
     t0 = time.perf_counter()
-    ev = detector.detect(_image(h, w))
-    assert time.perf_counter() - t0 < 10.0
+    ev = detector.detect(img)
+    assert time.perf_counter() - t0 < 20.0  # generous: shared CI machines; the benchmark measures speed
     assert ev.detector == NAME and ev.modality == "image"
     assert ev.score is not None and 0.0 <= ev.score <= 1.0
     assert ev.threshold == detector.card.threshold
@@ -95,7 +99,7 @@ def test_heatmap_artifact_is_a_small_png(detector) -> None:  # type: ignore[no-u
     (art,) = ev.artifacts
     assert art.kind == "heatmap" and art.media_type == "image/png" and art.size == len(art.data)
     with PIL.Image.open(io.BytesIO(art.data)) as im:
-        assert im.format == "PNG" and max(im.size) == 512 and im.size[0] < im.size[1]
+        assert im.format == "PNG" and max(im.size) == 256 and im.size[0] < im.size[1]
 
 
 def test_heatmap_can_be_switched_off() -> None:
@@ -159,3 +163,22 @@ def test_separates_a_few_shared_images(shared_data: Path, detector) -> None:  # 
         assert ev is not None and ev.score is not None
         scores[r["label"]].append(ev.score)
     assert np.mean(scores["fake"]) > np.mean(scores["real"])
+
+
+def test_pipeline_scores_video_frames(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "clip.mp4"
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("libx264", rate=4)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
+        for i in range(8):
+            frame = av.VideoFrame.from_ndarray(_image(96, 128, seed=i).pixels, format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    ev = synthguard.scan(path, detectors=[NAME]).evidence_for(NAME)
+    assert ev is not None and ev.modality == "video" and ev.frames
+    assert all(f.score is not None and 0 <= f.score <= 1 for f in ev.frames)
+    assert ev.artifacts and ev.artifacts[0].media_type == "image/png"
