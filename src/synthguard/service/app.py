@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
+import tempfile
 import threading
 import time
 import uuid
@@ -25,18 +25,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import exc as sa_exc
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
 from ..detectors import detector_card, list_detectors
-from ..errors import ProvenanceError
+from ..errors import ConfigError, ProvenanceError
 from ..media import ACCEPTED, sniff
 from ..pipeline import Scanner, resolve_detectors
 from ..store import NotFound, Store
 from ..web import STATIC_DIR
-from .auth import Principal, RateLimiter, require
+from .auth import MAX_JSON_DEPTH, Principal, RateLimiter, json_object, require, within_depth
 from .config import ServiceConfig
 from .metrics import Metrics
 from .worker import Worker
@@ -94,6 +95,37 @@ class DecisionIn(BaseModel):
         "verdict; overturn -> 'pass')",
     )
     device: dict[str, Any] | None = Field(None, description="reviewer device info supplied by the platform")
+
+    @field_validator("device")
+    @classmethod
+    def _not_too_deep(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not within_depth(value):
+            raise ValueError(f"device must be nested at most {MAX_JSON_DEPTH} levels")
+        return value
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: ``detail`` says what was wrong (a text, or a structure such as questionnaire problems)."""
+
+    detail: str | dict[str, Any] | list[Any]
+
+
+# Documented on every operation so that clients (and the API fuzz tests) can rely on the error shape.
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "invalid request",
+        401: "no or invalid API key",
+        403: "the key's role may not do this",
+        404: "not found (or not visible to this key)",
+        409: "conflicts with the item's state",
+        413: "request body too large",
+        415: "unrecognised media content",
+        429: "rate limit exceeded (see Retry-After)",
+        501: "not available on this server",
+        503: "the database is unavailable; the request was not completed (see Retry-After)",
+    }.items()
+}
 
 
 class KeyIn(BaseModel):
@@ -196,6 +228,10 @@ class _Observe:
             )
 
 
+_REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; sandbox"
+_QUESTIONNAIRE_MAX_BYTES = 1024**2
+_render_lock = threading.Lock()  # matplotlib's pyplot (the report charts) is not thread-safe
+
 _UNTRUSTED = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, max-age=300",
@@ -262,6 +298,7 @@ def create_app(
         docs_url=None,  # Swagger/ReDoc pages load from a CDN; the service serves only local files
         redoc_url=None,
         lifespan=lifespan,
+        responses=_ERROR_RESPONSES,
     )
     app.state.store = store
     app.state.config = config
@@ -290,6 +327,20 @@ def create_app(
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 404)
+
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # A database outage (restart, failover, SQLite lock timeout) refuses the request with a clear,
+        # retryable answer instead of a bare 500. Nothing was acknowledged; a commit cut off mid-way may
+        # still have stored the job (the client retries; it is then scanned twice, never lost).
+        log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+        return JSONResponse(
+            {"detail": "the database is unavailable; the request was not completed, retry later"},
+            503,
+            headers={"Retry-After": "1"},
+        )
+
+    for db_error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.add_exception_handler(db_error, database_unavailable)
 
     # ------------------------------------------------------------------ scans
 
@@ -360,12 +411,9 @@ def create_app(
                 raise _error(400, "callback_url is not in the allowed webhook prefixes")
         device_info: dict[str, Any] = {}
         if device:
-            try:
-                parsed = json.loads(device)
-            except ValueError:
-                raise _error(400, "device must be a JSON object") from None
-            if not isinstance(parsed, dict):
-                raise _error(400, "device must be a JSON object")
+            parsed = json_object(device)
+            if parsed is None:
+                raise _error(400, f"device must be a JSON object nested at most {MAX_JSON_DEPTH} levels")
             device_info = parsed
         context = {
             "uploader_id": uploader_id,
@@ -569,6 +617,101 @@ def create_app(
             raise _error(409, str(exc)) from None
         metrics.inc("synthguard_reviews_total", "Review decisions.", {"action": body.action})
         return job.to_dict(with_report=False)
+
+    # ------------------------------------------------------------------ assessments
+
+    def make_assessment(
+        raw: bytes, source: str, start: str, end: str, fmt: str, allow_missing: bool, principal: Principal
+    ) -> tuple[bytes, str, str, int]:
+        from ..assess import (
+            Period,
+            QuestionnaireError,
+            StoreFacts,
+            build_report,
+            questionnaire_from_bytes,
+            record_report_hashes,
+            render_html,
+            render_pdf,
+            to_json,
+        )
+
+        try:
+            questionnaire = questionnaire_from_bytes(raw, source=source, allow_missing=allow_missing)
+        except QuestionnaireError as exc:
+            raise HTTPException(
+                422,
+                {
+                    "message": f"{len(exc.problems)} problem(s) in the questionnaire",
+                    "problems": [
+                        {"path": p.path, "message": p.message, "kind": p.kind} for p in exc.problems
+                    ],
+                },
+            ) from None
+        except ConfigError as exc:
+            raise _error(422, str(exc)) from None
+        try:
+            period = Period.parse(start, end)
+        except ConfigError as exc:
+            raise _error(422, str(exc).replace("--from", "'from'").replace("--to", "'to'")) from None
+        with _render_lock:
+            assessment = build_report(questionnaire, StoreFacts(store), period)
+            try:
+                if fmt == "json":
+                    body, media_type = to_json(assessment).encode("utf-8"), "application/json"
+                elif fmt == "html":
+                    body, media_type = render_html(assessment).encode("utf-8"), "text/html; charset=utf-8"
+                else:
+                    body, media_type = render_pdf(assessment), "application/pdf"
+            except ConfigError as exc:  # WeasyPrint or a CJK font missing on this server
+                raise _error(501, f"{fmt} output is not available on this server: {exc}") from None
+        with tempfile.TemporaryDirectory(prefix="sg-assessment-") as tmp:
+            path = Path(tmp) / f"assessment.{fmt}"
+            path.write_bytes(body)
+            audit_id = record_report_hashes(store, assessment, {fmt: path}, principal.audit())
+        return body, media_type, assessment.conclusion.status, audit_id
+
+    @app.post(
+        "/v1/assessments",
+        tags=["audit"],
+        summary="Draft a security assessment report (安全评估报告) for a period",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "the report (JSON twin, HTML page or PDF)",
+                "content": {"application/json": {}, "text/html": {}, "application/pdf": {}},
+            },
+            422: {"model": ErrorOut, "description": "questionnaire problems (all listed) or bad dates"},
+        },
+    )
+    async def create_assessment(
+        principal: Auditor,
+        questionnaire: Annotated[UploadFile, File(description="the filled questionnaire (YAML)")],
+        start: Annotated[str, Form(alias="from", description="first day, e.g. 2026-10-01")],
+        end: Annotated[str, Form(alias="to", description="last day (inclusive), e.g. 2026-10-31")],
+        format: Annotated[Literal["json", "pdf", "html"], Form(description="output format")] = "json",
+        allow_missing: Annotated[
+            bool, Form(description="draft despite missing item answers (those items are red)")
+        ] = False,
+    ) -> Response:
+        """Measure the period from the store, fill the questionnaire's report (see docs/assessment.md) and
+        record the sha256 of the returned file in the audit log (action ``assessment.report``)."""
+        raw = await questionnaire.read(_QUESTIONNAIRE_MAX_BYTES + 1)
+        if len(raw) > _QUESTIONNAIRE_MAX_BYTES:
+            raise _error(413, f"questionnaire exceeds {_QUESTIONNAIRE_MAX_BYTES} bytes")
+        source = Path(questionnaire.filename or "questionnaire.yaml").name[:200] or "questionnaire.yaml"
+        body, media_type, status, audit_id = await run_in_threadpool(
+            make_assessment, raw, source, start, end, format, allow_missing, principal
+        )
+        headers = {
+            "X-Synthguard-Assessment-Status": status,
+            "X-Synthguard-Audit-Id": str(audit_id),
+            "X-Synthguard-Report-Sha256": hashlib.sha256(body).hexdigest(),
+            "Content-Disposition": f'attachment; filename="assessment-{_safe(start)}-{_safe(end)}.{format}"',
+        }
+        if format == "html":
+            headers["Content-Security-Policy"] = _REPORT_CSP
+        metrics.inc("synthguard_assessments_total", "Assessment reports drafted.", {"format": format})
+        return Response(body, media_type=media_type, headers=headers)
 
     # ------------------------------------------------------------------ audit, stats, admin
 

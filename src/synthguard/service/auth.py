@@ -73,6 +73,34 @@ class RateLimiter:
             return 0.0
 
 
+#: Deepest nesting kept from caller-supplied JSON (device info): the audit log is rendered by recursive
+#: JSON encoders, so one absurdly nested record would make every later listing of it fail.
+MAX_JSON_DEPTH = 16
+
+
+def json_object(raw: str, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any] | None:
+    """Parse untrusted JSON; the object, or None when it is not JSON, not an object or nested too deeply."""
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: nesting beyond Python's own limit
+        return None
+    if not isinstance(parsed, dict) or not within_depth(parsed, max_depth):
+        return None
+    return parsed
+
+
+def within_depth(value: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON-like ``value`` (dicts and lists) nests at most ``max_depth`` levels (checked iteratively)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return True
+
+
 def _device(request: Request) -> dict[str, Any]:
     """Device info of the caller: its User-Agent and, when sent, ``X-Synthguard-Device`` JSON."""
     out: dict[str, Any] = {}
@@ -81,11 +109,8 @@ def _device(request: Request) -> dict[str, Any]:
         out["user_agent"] = ua[:300]
     raw = request.headers.get("x-synthguard-device")
     if raw:
-        try:
-            parsed = json.loads(raw)
-            out["client"] = parsed if isinstance(parsed, dict) else str(parsed)[:300]
-        except ValueError:
-            out["client"] = raw[:300]
+        parsed = json_object(raw)
+        out["client"] = parsed if parsed is not None else raw[:300]
     return out
 
 

@@ -1,0 +1,58 @@
+"""Fuzz the XMP / IPTC readers: packet finding, packet parsing, DigitalSourceType crosswalk, packet update.
+
+Contract checked on every input: ``find_packets`` returns bounded packets; ``parse_packet`` returns or
+raises ValueError / SyntaxError (``xml.etree.ElementTree.ParseError``), which every caller catches;
+``label_for_source_type`` never raises; ``update_packet`` (what label writing does to an uploaded
+file's packet) yields a packet that reads back with exactly the AIGC value written.
+
+    python fuzz/fuzz_xmp.py -max_total_time=3600 var/fuzz/xmp fuzz/corpus/xmp
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+from defusedxml import ElementTree as SafeET
+
+with atheris.instrument_imports(include=["synthguard"]):
+    from synthguard.provenance import _xmp
+    from synthguard.provenance.iptc import label_for_source_type
+
+VALUE = '{"AIGC":{"Label":"1","ContentPropagator":"fuzz"}}'
+
+
+def _known_issue(data: bytes) -> bool:
+    """Known bug, reported, pinned by tests/hardening/test_provenance_fuzz_regressions.py (xfail): a packet
+    whose root ``x:xmpmeta`` / ``rdf:RDF`` is bound to another namespace is updated into an unreadable
+    packet. Remove this exemption once that test passes."""
+    try:
+        root = SafeET.fromstring(_xmp._strip_packet(data))
+    except Exception:
+        return False
+    return root.tag not in (f"{{{_xmp.X_NS}}}xmpmeta", f"{{{_xmp.RDF_NS}}}RDF")
+
+
+def test_one(data: bytes) -> None:
+    for packet in _xmp.find_packets(data):
+        assert len(packet) <= _xmp.MAX_XMP_BYTES
+    try:
+        props = _xmp.parse_packet(data)
+    except (ValueError, SyntaxError):
+        return
+    for uri in props.digital_source_type:
+        label_for_source_type(uri)
+    try:
+        updated = _xmp.update_packet(data, aigc=VALUE)
+    except (ValueError, SyntaxError):
+        return
+    if _known_issue(data):
+        return
+    again = _xmp.parse_packet(updated)
+    values = [v for _, v in again.aigc]
+    assert values == [VALUE], f"update_packet left {values!r}"
+
+
+if __name__ == "__main__":
+    atheris.Setup(sys.argv, test_one)
+    atheris.Fuzz()
