@@ -248,6 +248,7 @@ def create_app(
     store: Store | None = None,
     start_workers: bool = True,
     scanner_factory: Callable[[], Scanner] | None = None,
+    live: bool = True,
 ) -> FastAPI:
     """Build the service.
 
@@ -256,6 +257,8 @@ def create_app(
         store: an open store (default: opened from ``config.store``, migrations applied).
         start_workers: start ``config.workers`` scan threads with the app (tests may run them apart).
         scanner_factory: builds each worker's scanner (default ``Scanner(config.detectors)``).
+        live: mount the live audio-room WebSocket ``/v1/streams`` and its demo page ``/live/``
+            (docs/live.md); keys with the uploader or admin role may stream.
     """
     store = store or Store(config.store)
     metrics = Metrics()
@@ -812,6 +815,21 @@ def create_app(
 
     if STATIC_DIR.is_dir():
         app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+
+    # ------------------------------------------------------------------ live audio rooms
+
+    if live:
+        from ..live import LiveConfig
+        from ..live.persist import StorePersister
+        from ..live.ws import create_router
+
+        def live_auth(credential: str | None) -> Any:
+            key = store.authenticate(credential) if credential else None
+            return key if key is not None and key.role in ("uploader", "admin") else None
+
+        app.include_router(
+            create_router(authenticate=live_auth, on_event=StorePersister(store), config=LiveConfig())
+        )
     return app
 
 
