@@ -85,46 +85,10 @@ def test_update_packet_on_a_foreign_namespace_root_reads_back() -> None:
 @pytest.mark.parametrize(
     ("make", "name"),
     [
-        pytest.param(
-            _jpeg_with_foreign_rdf,
-            "a.jpg",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="provenance bug: XMP with a foreign-namespace rdf:RDF root is rewritten so that "
-                "the written label is unreadable (exemption in fuzz/fuzz_label_write.py, fuzz/fuzz_xmp.py)",
-            ),
-            id="jpeg-foreign-rdf-namespace",
-        ),
-        pytest.param(
-            _truncated_wav,
-            "a.wav",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="provenance bug: a truncated WAV gets its ID3 chunk after the real end while the "
-                "data chunk claims more bytes, so no reader finds the label (fuzz/fuzz_label_write.py)",
-            ),
-            id="wav-truncated",
-        ),
-        pytest.param(
-            _png_without_idat_or_iend,
-            "a.png",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="provenance bug: _png_rewrite inserts the new chunk only before IDAT/IEND, so a PNG "
-                "with neither comes back unchanged and unlabelled (fuzz/fuzz_label_write.py)",
-            ),
-            id="png-no-idat-no-iend",
-        ),
-        pytest.param(
-            _mp3_damaged_id3,
-            "a.mp3",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="provenance bug: a TXXX AIGC frame written into a damaged ID3v2.4 tag is not read "
-                "back (mutagen gives up on the tag); write_label should verify and refuse",
-            ),
-            id="mp3-damaged-id3v24",
-        ),
+        pytest.param(_jpeg_with_foreign_rdf, "a.jpg", id="jpeg-foreign-rdf-namespace"),
+        pytest.param(_truncated_wav, "a.wav", id="wav-truncated"),
+        pytest.param(_png_without_idat_or_iend, "a.png", id="png-no-idat-no-iend"),
+        pytest.param(_mp3_damaged_id3, "a.mp3", id="mp3-damaged-id3v24"),
         pytest.param(_jpeg, "a.jpg", id="jpeg-control"),
         pytest.param(_wav, "a.wav", id="wav-control"),
     ],

@@ -471,8 +471,11 @@ def write_label(data: bytes, label: AigcLabel, name: str = "") -> bytes:
 
     Pixels and samples are untouched: only metadata bytes change.
 
+    The written label is read back before returning.
+
     Raises:
-        ProvenanceError: the container is not writable here (e.g. HEIC) or its structure is damaged.
+        ProvenanceError: the container is not writable here (e.g. HEIC) or its structure is damaged
+            (including a write that would not read back).
     """
     bad = [p for p in label.problems() if p.severity == "error" or p.code == "bad_chars"]
     if bad:
@@ -481,11 +484,20 @@ def write_label(data: bytes, label: AigcLabel, name: str = "") -> bytes:
 
     fmt = _containers.container_of(data, name)
     try:
-        return _containers.write_aigc(data, fmt, label.to_json())
+        out = _containers.write_aigc(data, fmt, label.to_json())
     except ProvenanceError:
         raise
     except Exception as exc:
         raise ProvenanceError(f"cannot write the AIGC label into this {fmt} file: {exc}") from exc
+    # Damaged metadata can swallow a write silently (found by fuzzing): never report success for
+    # a label that readers will not find.
+    reading = read_label(out, name)
+    if reading.label != label or len(reading.fields) != 1:
+        raise ProvenanceError(
+            f"the AIGC label written into this {fmt} file does not read back "
+            "(its metadata structure is damaged); repair or re-encode the file first"
+        )
+    return out
 
 
 def propagate(
