@@ -4,9 +4,9 @@
 # Runs apt-get when root (or with sudo); otherwise prints what to install. Safe to re-run.
 set -euo pipefail
 want_tests=${1:-}
-pkgs=(fonts-noto-cjk espeak-ng)
+pkgs=(fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0)
 if [ "$want_tests" = "--tests" ]; then
-  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k)
+  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
