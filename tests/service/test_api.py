@@ -165,6 +165,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/v1/keys", ("admin",)),
     ("DELETE", "/v1/keys/nokey", ("admin",)),
     ("POST", "/v1/purge", ("admin",)),
+    ("POST", "/v1/assessments", ("auditor", "admin")),
     ("GET", "/v1/detectors", ROLES),
     ("GET", "/v1/me", ROLES),
     ("GET", "/v1/policy", ("moderator", "auditor", "admin")),

@@ -41,3 +41,17 @@ def chord(seconds: float) -> npt.NDArray[np.float32]:
         * (1 + 0.3 * np.sin(2 * np.pi * 0.5 * t))
     )
     return x.astype(np.float32)
+
+
+def melody(seconds: float, seed: int = 0) -> npt.NDArray[np.float32]:
+    """Plucked notes, four per second: a stand-in for music without voice."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(0.25 * SR)) / SR
+    notes = []
+    for _ in range(int(seconds * 4)):
+        f = 220 * 2 ** (rng.integers(0, 12) / 12)
+        notes.append(
+            0.3 * np.sin(2 * np.pi * f * t) * np.exp(-t * 6)
+            + 0.05 * np.sin(4 * np.pi * f * t) * np.exp(-t * 8)
+        )
+    return np.concatenate(notes).astype(np.float32)

@@ -14,7 +14,7 @@ from synthguard.errors import DetectorInputError
 from synthguard.media import Audio, Image, Video
 from synthguard.results import Evidence
 
-from .conftest import SR, chord, noise, silence, speechlike, tone
+from .conftest import SR, chord, melody, noise, silence, speechlike, tone
 
 MODEL_DIR = resources.files("synthguard") / "models" / "speech"
 pytestmark = pytest.mark.skipif(not (MODEL_DIR / "card.json").is_file(), reason="no bundled speech model")
@@ -46,6 +46,7 @@ def test_model_sha256_and_size() -> None:
         ("tone", tone(5.0)),
         ("noise", noise(5.0)),
         ("chord", chord(5.0)),
+        ("melody", melody(6.0)),
         ("empty-ish", silence(0.05)),
     ],
 )
@@ -100,3 +101,23 @@ def test_video_audio_track_and_bad_inputs(detector) -> None:  # type: ignore[no-
         detector.detect(Video(frames=(), fps=25.0, duration=1.0, width=2, height=2))
     with pytest.raises(DetectorInputError):
         detector.detect(Image(np.zeros((2, 2, 3), np.uint8)))
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(8_000, 1), (44_100, 2), (48_000, 2)])
+def test_loaded_files_any_rate_and_channels(detector, tmp_path, rate: int, channels: int) -> None:  # type: ignore[no-untyped-def]
+    import wave
+
+    import scipy.signal
+
+    from synthguard.media import load
+
+    x = scipy.signal.resample_poly(np.concatenate([speechlike(3.0), silence(0.5)]), rate, SR)
+    pcm = (np.clip(x, -1, 1) * 32767).astype("<i2")
+    path = tmp_path / f"clip_{rate}_{channels}.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.repeat(pcm, channels).tobytes())
+    ev = detector.detect(load(path))
+    assert ev.score is not None and ev.segments

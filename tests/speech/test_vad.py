@@ -7,7 +7,7 @@ import pytest
 
 from synthguard.speech.vad import SpeechRegion, StreamingVad, VadConfig, detect_speech
 
-from .conftest import SR, chord, noise, silence, speechlike, tone
+from .conftest import SR, chord, melody, noise, silence, speechlike, tone
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,7 @@ from .conftest import SR, chord, noise, silence, speechlike, tone
         ("tone", tone(3.0), False),
         ("white noise", noise(3.0), False),
         ("sustained chord", chord(4.0), False),
+        ("plucked melody", melody(6.0), False),
         ("speech-like", speechlike(3.0), True),
         ("very quiet speech-like", speechlike(3.0, level=1e-4), False),
     ],

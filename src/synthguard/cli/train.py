@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +16,14 @@ def _targets() -> list[str]:
         package = importlib.import_module("synthguard.train")
     except ImportError:
         return []
-    return sorted(m.name.replace("_", "-") for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    # a target is a module with a ``main(argv)``; found from the source so listing imports no torch
+    found = []
+    for m in pkgutil.iter_modules(package.__path__):
+        spec = importlib.util.find_spec(f"synthguard.train.{m.name}")
+        origin = spec.origin if spec else None
+        if not m.name.startswith("_") and origin and "\ndef main(" in Path(origin).read_text("utf-8"):
+            found.append(m.name.replace("_", "-"))
+    return sorted(found)
 
 
 def train_command(

@@ -1,0 +1,172 @@
+"""Peer adapters: published anti-spoofing models (AASIST, AASIST-L) run as synthguard detectors.
+
+Why: the bench compares synthguard's own ``audio.synthetic_voice`` with the published state of the
+art on the same clips in one run. The weights are not ours to ship (trained on ASVspoof, research
+terms): the user converts a checkpoint once with
+``synthguard train speech-peer-export --checkpoint AASIST.pth --out aasist.onnx`` (needs the
+``train`` extra) and points the detector at the ONNX file. Inference needs onnxruntime only.
+
+The models take 64,600 samples (4.04 s) of 16 kHz audio. Windows are laid over VAD speech without
+overlap; short ones are repeat-padded as in AASIST's own evaluation. The window score is the softmax
+probability of "spoof" (uncalibrated on our data: the models' own training operating point, 0.5);
+the clip score is the mean of the top half of window scores, the same aggregation as ours.
+
+Example:
+    >>> from synthguard.detectors import create_detector
+    >>> create_detector("audio.aasist", model_path="aasist.onnx")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import DetectorError
+from ..media import Media
+from ..results import Evidence, Segment
+from ..speech.analysis import MIN_SPEECH, aggregate
+from ..speech.features import SAMPLE_RATE
+from ..speech.vad import detect_speech
+from ..speech.windowing import Window, speech_windows
+from .base import Detector, DetectorCard, verify_weights
+from .registry import register_detector
+from .speech import audio_samples, timeline_artifacts
+
+__all__ = ["AasistDetector", "AasistLDetector"]
+
+NB_SAMP = 64_600
+WINDOW = NB_SAMP / SAMPLE_RATE
+
+_LIMITS = (
+    "Published model trained on ASVspoof 2019 LA (VCTK speakers, 2019-era TTS/VC). Scores are "
+    "its own softmax, not calibrated on synthguard data. Weights are user-supplied."
+)
+
+
+def _window_samples(x: npt.NDArray[np.float32], w: Window) -> npt.NDArray[np.float32]:
+    a = round(w.start * SAMPLE_RATE)
+    seg = x[a : a + NB_SAMP]
+    if len(seg) == 0:
+        return np.zeros(NB_SAMP, np.float32)
+    if len(seg) < NB_SAMP:
+        seg = np.tile(seg, NB_SAMP // len(seg) + 1)[:NB_SAMP]
+    return np.asarray(seg, dtype=np.float32)
+
+
+class _PeerBase(Detector):
+    env_var: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        batch: int = 8,
+        plot: bool = False,
+    ) -> None:
+        import onnxruntime as ort
+
+        path = model_path or os.environ.get(self.env_var)
+        if not path:
+            raise DetectorError(
+                f"{self.card.name} needs a user-supplied ONNX model: pass model_path=... or set "
+                f"{self.env_var}. Convert a published checkpoint with `synthguard train speech-peer-export "
+                "--checkpoint AASIST.pth --out aasist.onnx` (needs the train extra)."
+            )
+        verify_weights(Path(path), None)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = int(threads or os.environ.get("SYNTHGUARD_ORT_THREADS") or 1)
+        opts.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise DetectorError(f"{self.card.name}: cannot load {path}: {exc}") from exc
+        self.batch, self.plot = max(1, int(batch)), bool(plot)
+
+    def detect(self, media: Media) -> Evidence:
+        t0 = time.perf_counter()
+        x = audio_samples(media, self.card.name)
+        duration = len(x) / SAMPLE_RATE
+        regions = detect_speech(x)
+        windows = [
+            w for w in speech_windows(regions, duration, length=WINDOW, hop=WINDOW) if w.speech >= MIN_SPEECH
+        ]
+        segments: list[Segment] = []
+        for s in range(0, len(windows), self.batch):
+            part = windows[s : s + self.batch]
+            batch = np.stack([_window_samples(x, w) for w in part])
+            logits = self.session.run(None, {"waveform": batch})[0].astype(np.float64)
+            z = logits - logits.max(axis=1, keepdims=True)
+            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            segments.extend(Segment(w.start, w.end, float(ps)) for w, ps in zip(part, p[:, 0], strict=True))
+        span = [(r.start, r.end) for r in regions]
+        if not segments:
+            return Evidence(
+                self.card.name,
+                self.card.version,
+                "audio",
+                None,
+                self.card.threshold,
+                notes=("no speech found (VAD): silence, noise, tones or music are not scored",),
+                seconds=time.perf_counter() - t0,
+            )
+        score = aggregate(np.array([s.score for s in segments], dtype=np.float64))
+        arts = timeline_artifacts(
+            self.card.name, segments, duration, span, self.card.threshold, plot=self.plot
+        )
+        return Evidence(
+            self.card.name,
+            self.card.version,
+            "audio",
+            score,
+            self.card.threshold,
+            segments=tuple(segments),
+            artifacts=arts,
+            seconds=time.perf_counter() - t0,
+            notes=("peer model (AASIST family); window score = softmax P(spoof)",),
+        )
+
+
+@register_detector("audio.aasist")
+class AasistDetector(_PeerBase):
+    """AASIST (Jung et al. 2022) from a user-converted ONNX file (``SYNTHGUARD_AASIST_ONNX``)."""
+
+    env_var = "SYNTHGUARD_AASIST_ONNX"
+    card = DetectorCard(
+        name="audio.aasist",
+        version="peer-1",
+        modalities=("audio",),
+        default_enabled=False,
+        description="Peer: AASIST spectro-temporal graph attention anti-spoofing model (user-supplied ONNX).",
+        threshold=0.5,
+        input_spec="16 kHz mono, 64,600-sample windows over speech",
+        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
+        licence="MIT (clovaai/aasist)",
+        metrics={"asvspoof2019_la_eval_eer": 0.0083},
+        limitations=_LIMITS,
+    )
+
+
+@register_detector("audio.aasist_l")
+class AasistLDetector(_PeerBase):
+    """AASIST-L (85k parameters) from a user-converted ONNX file (``SYNTHGUARD_AASIST_L_ONNX``)."""
+
+    env_var = "SYNTHGUARD_AASIST_L_ONNX"
+    card = DetectorCard(
+        name="audio.aasist_l",
+        version="peer-1",
+        modalities=("audio",),
+        default_enabled=False,
+        description="Peer: AASIST-L, the light AASIST (user-supplied ONNX).",
+        threshold=0.5,
+        input_spec="16 kHz mono, 64,600-sample windows over speech",
+        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
+        licence="MIT (clovaai/aasist)",
+        metrics={"asvspoof2019_la_eval_eer": 0.0099},
+        limitations=_LIMITS,
+    )

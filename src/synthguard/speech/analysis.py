@@ -1,0 +1,60 @@
+"""From samples to model inputs: VAD, windows and per-window log-mel, plus clip aggregation.
+
+One function feeds both the detector and training (``synthguard.train.speech``), so the windows
+and features a model was trained on are exactly the ones it is served.
+
+Example:
+    >>> import numpy as np
+    >>> windows, feats = window_features(np.zeros(32_000, dtype=np.float32))
+    >>> windows, feats.shape
+    ([], (0, 298, 64))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .features import N_MELS, SAMPLE_RATE, frames_for, log_mel, normalise_window
+from .vad import SpeechRegion, VadConfig, detect_speech
+from .windowing import Window, cut, speech_windows
+
+__all__ = ["HOP_SECONDS", "MIN_SPEECH", "WINDOW_FRAMES", "WINDOW_SECONDS", "aggregate", "window_features"]
+
+WINDOW_SECONDS = 3.0
+HOP_SECONDS = 2.0
+MIN_SPEECH = 0.2  # windows with less speech than this fraction are not scored
+WINDOW_FRAMES = frames_for(round(WINDOW_SECONDS * SAMPLE_RATE))
+
+
+def window_features(
+    samples: npt.NDArray[np.floating],
+    *,
+    hop: float = HOP_SECONDS,
+    regions: Sequence[SpeechRegion] | None = None,
+    vad: VadConfig | None = None,
+) -> tuple[list[Window], npt.NDArray[np.float32]]:
+    """Speech windows of a 16 kHz mono clip and their normalised log-mel, shape (N, frames, mels)."""
+    x = np.asarray(samples, dtype=np.float32)
+    if regions is None:
+        regions = detect_speech(x, vad)
+    windows = [
+        w
+        for w in speech_windows(regions, len(x) / SAMPLE_RATE, length=WINDOW_SECONDS, hop=hop)
+        if w.speech >= MIN_SPEECH
+    ]
+    feats = np.zeros((len(windows), WINDOW_FRAMES, N_MELS), dtype=np.float32)
+    for i, w in enumerate(windows):
+        feats[i] = normalise_window(log_mel(cut(x, w, SAMPLE_RATE, WINDOW_SECONDS)))
+    return windows, feats
+
+
+def aggregate(window_scores: npt.NDArray[np.floating]) -> float | None:
+    """Clip score from window scores: the mean of the top half (a few fake windows in a long real
+    clip count, one noisy window does not dominate). None when there is no window."""
+    s = np.sort(np.asarray(window_scores, dtype=np.float64).reshape(-1))[::-1]
+    if len(s) == 0:
+        return None
+    return float(np.mean(s[: max(1, (len(s) + 1) // 2)]))

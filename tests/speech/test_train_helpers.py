@@ -1,0 +1,59 @@
+"""Training helpers that need no torch: data normalisation, augmentation, calibration, texts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthguard.train.speech import eer_threshold, fit_platt
+from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
+
+from .conftest import SR, silence, speechlike
+
+
+def test_platt_recovers_known_calibration() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 3, 20_000)
+    y = (rng.random(len(z)) < 1 / (1 + np.exp(-(0.5 * z - 1.0)))).astype(int)
+    a, b = fit_platt(z, y)
+    assert a == pytest.approx(0.5, abs=0.05) and b == pytest.approx(-1.0, abs=0.1)
+
+
+def test_eer_threshold_separable() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    t = eer_threshold(y, s)
+    assert 0.3 < t <= 0.7
+
+
+def test_sentences_deterministic_and_varied() -> None:
+    a, b = sentences(50, 1), sentences(50, 1)
+    assert a == b and len(set(a)) > 30 and all(s[0].isupper() for s in a)
+
+
+def test_normalise_level_and_trim() -> None:
+    x = np.concatenate([silence(2.0), 0.5 * speechlike(3.0), silence(2.0)])
+    y = normalise(x, SR, np.random.default_rng(0))
+    assert len(y) < len(x) - 2 * SR  # leading/trailing silence trimmed to ~0.3 s
+    assert np.all(np.abs(y) <= 0.99)
+    z = normalise(0.1 * x, SR, np.random.default_rng(0))
+    mid = slice(SR // 2, 5 * SR // 2)  # the speech, after the 0.3 s kept margin
+    assert np.sqrt(np.mean(y[mid] ** 2)) == pytest.approx(np.sqrt(np.mean(z[mid] ** 2)), rel=0.15)
+
+
+@pytest.mark.parametrize(("codec", "bitrate"), [("mp3", 32_000), ("aac", 48_000), ("opus", 16_000)])
+def test_codec_roundtrip_keeps_length(codec: str, bitrate: int) -> None:
+    x = speechlike(2.0)
+    y = codec_roundtrip(x, codec, bitrate)
+    assert y.shape == x.shape and y.dtype == np.float32 and np.std(y) > 0.1 * np.std(x)
+
+
+def test_augment_keeps_length_and_reports_recipe() -> None:
+    rng = np.random.default_rng(3)
+    x = speechlike(2.0)
+    recipes = set()
+    for _ in range(12):
+        y, recipe = augment(x, rng)
+        assert y.shape == x.shape and np.all(np.abs(y) <= 0.99)
+        recipes.add(recipe)
+    assert len(recipes) > 3
