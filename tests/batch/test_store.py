@@ -137,3 +137,12 @@ def test_a_run_adopts_what_a_killed_ray_run_finished(tmp_path: Path) -> None:
     assert (summary.salvaged, summary.skipped, summary.scanned) == (1, 2, 3)
     raw = ResultStore(out).read(dedupe=False)
     assert sorted(raw["path"].to_pylist()) == items
+
+
+def test_reading_a_missing_results_folder_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
+    from synthguard.batch import read_results
+    from synthguard.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        read_results(tmp_path / "nope")
+    assert not (tmp_path / "nope").exists()
