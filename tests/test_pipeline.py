@@ -15,17 +15,19 @@ from synthguard.pipeline import Scanner, aggregate_frames, resolve_detectors
 from synthguard.results import Artifact, Evidence
 
 
-@register_detector("test.pipeline_broken")
+@register_detector("unit.pipeline_broken")
 class _Broken(Detector):
-    card = DetectorCard("test.pipeline_broken", "1", ("image",), "Always fails. Tests only.")
+    card = DetectorCard("unit.pipeline_broken", "1", ("image",), "Always fails. Tests only.", default_enabled=False)
 
     def detect(self, media: Media) -> Evidence:
         raise RuntimeError("boom")
 
 
-@register_detector("test.pipeline_artifact")
+@register_detector("unit.pipeline_artifact")
 class _WithArtifact(Detector):
-    card = DetectorCard("test.pipeline_artifact", "1", ("image",), "Emits an artifact. Tests only.")
+    card = DetectorCard(
+        "unit.pipeline_artifact", "1", ("image",), "Emits an artifact. Tests only.", default_enabled=False
+    )
 
     def detect(self, media: Media) -> Evidence:
         art = Artifact("map.png", "heatmap", "image/png", data=b"png-bytes")
@@ -67,8 +69,8 @@ def test_aggregate_frames(scores: list[float], expected: float) -> None:
 
 
 def test_failing_detector_is_recorded_not_fatal() -> None:
-    report = Scanner(["test.pipeline_broken", "test.constant"]).scan(image_bytes())
-    broken = report.evidence_for("test.pipeline_broken")
+    report = Scanner(["unit.pipeline_broken", "test.constant"]).scan(image_bytes())
+    broken = report.evidence_for("unit.pipeline_broken")
     assert broken is not None and broken.score is None and "boom" in broken.notes[0]
     assert report.verdict.decision == "review"
 
@@ -79,7 +81,7 @@ def test_hooks_receive_progress_and_artifacts() -> None:
     def hook(step: str, payload: Any, *, completed: int | None = None, total: int | None = None) -> None:
         events.append((step, payload, completed))
 
-    Scanner(["test.pipeline_artifact", "test.constant"]).scan(image_bytes(), hook=hook)
+    Scanner(["unit.pipeline_artifact", "test.constant"]).scan(image_bytes(), hook=hook)
     steps = [e[0] for e in events]
     assert steps[0] == "loaded" and steps[-1] == "done"
     assert steps.count("detector") == 2 and steps.count("artifact") == 1

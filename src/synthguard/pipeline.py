@@ -297,6 +297,7 @@ def scan(
     limits: Limits | None = None,
     hook: Hook | None = None,
     name: str | None = None,
+    detector_options: dict[str, dict[str, Any]] | None = None,
 ) -> ScanReport:
     """Scan one image, video or audio file and return its :class:`~synthguard.results.ScanReport`.
 
@@ -306,6 +307,8 @@ def scan(
         declared_ai: the uploader declared the content AI-generated (Art. 6 case 2).
         policy / limits: override the defaults.
         hook: progress and artifact callback, see :class:`Hook`.
+        detector_options: keyword arguments per detector, e.g.
+            ``{"face.manipulation": {"assume_face": True}}`` for inputs that are face crops.
 
     Example:
         >>> import synthguard
@@ -313,8 +316,8 @@ def scan(
         >>> r.media.kind, r.verdict.decision  # doctest: +SKIP
         ('audio', 'pass')
     """
-    if policy is not None or limits is not None:
-        scanner = Scanner(detectors, policy=policy, limits=limits)
+    if policy is not None or limits is not None or detector_options:
+        scanner = Scanner(detectors, policy=policy, limits=limits, detector_options=detector_options)
     else:
         key = tuple(detectors) if detectors is not None else None
         scanner = _SCANNERS.get(key) or _SCANNERS.setdefault(key, Scanner(detectors))

@@ -93,3 +93,29 @@ def test_bench_command(tmp_path: Path) -> None:
 def test_train_unknown_target() -> None:
     result = runner.invoke(app, ["train", "nothing"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("specs", "expected"),
+    [
+        (["face.manipulation.max_faces=4"], {"face.manipulation": {"max_faces": 4}}),
+        (["a.b.flag=true", "a.b.name=x"], {"a.b": {"flag": True, "name": "x"}}),
+    ],
+)
+def test_parse_detector_options(specs: list[str], expected: dict[str, dict[str, object]]) -> None:
+    from synthguard.cli.scan import parse_detector_options
+
+    assert parse_detector_options(specs) == expected
+
+
+def test_bad_detector_option_is_an_error(media_dir: Path) -> None:
+    result = runner.invoke(app, ["scan", str(media_dir / "a.jpg"), "-d", "test.constant", "-o", "nonsense"])
+    assert result.exit_code == 2 and "DETECTOR.KEY=VALUE" in result.output
+
+
+def test_detector_option_reaches_the_detector(media_dir: Path) -> None:
+    result = runner.invoke(
+        app, ["scan", str(media_dir / "a.jpg"), "--jsonl", "-d", "test.constant", "-o", "test.constant.score=0.95"]
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["evidence"][0]["score"] == 0.95

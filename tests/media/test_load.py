@@ -255,3 +255,12 @@ def test_audio_samples_match_source() -> None:
     assert isinstance(audio, Audio)
     ref = tone(0.5)
     assert np.abs(audio.samples[: len(ref)] - ref).max() < 1e-3
+
+
+def test_truncated_image_is_refused_even_when_pillow_is_told_to_tolerate_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import PIL.ImageFile
+
+    monkeypatch.setattr(PIL.ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as weasyprint does on import
+    with pytest.raises(CorruptMediaError):
+        load(image_bytes("JPEG", (200, 200))[:2000])
+    assert PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True

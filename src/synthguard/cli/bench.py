@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..bench import PERTURBATIONS, Dataset, parse_perturbation, run_bench
 from ..errors import SynthguardError
+from .scan import parse_detector_options
 
 
 def bench_command(
@@ -27,11 +28,15 @@ def bench_command(
     limit: Annotated[int | None, typer.Option(help="Class-balanced subset of at most N items.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for report.json/.md, scores.csv, roc/det PNG.")] = None,
     group: Annotated[list[str] | None, typer.Option(help="Group column(s) for breakdowns (default: auto).")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Detector option KEY=VALUE (repeatable).")
+    ] = None,
 ) -> None:
     """Print AUC, EER, accuracy at the operating point, calibration and throughput."""
     console = Console(stderr=True)
     try:
         specs = [parse_perturbation(p).name for p in (perturb or [])]
+        options = parse_detector_options([f"{detector}.{o}" for o in (option or [])]).get(detector, {})
         ds = Dataset.from_csv(dataset, split=None if split == "all" else split).limit(limit)
     except (SynthguardError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -45,7 +50,8 @@ def bench_command(
             progress.update(task, completed=done, total=total)
 
         try:
-            result = run_bench(detector, ds, specs, progress=tick, group_columns=group, command=command)
+            result = run_bench(detector, ds, specs, progress=tick, group_columns=group, command=command,
+                               detector_options=options)
         except SynthguardError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

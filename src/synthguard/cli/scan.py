@@ -31,6 +31,22 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
+def parse_detector_options(specs: list[str]) -> dict[str, dict[str, Any]]:
+    """``["face.manipulation.max_faces=4"]`` -> ``{"face.manipulation": {"max_faces": 4}}``."""
+    options: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        target, sep, raw = spec.partition("=")
+        detector, dot, key = target.rpartition(".")
+        if not sep or not dot or not detector or not key:
+            raise ValueError(f"option {spec!r} is not DETECTOR.KEY=VALUE")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        options.setdefault(detector, {})[key] = value
+    return options
+
+
 def _row(report: ScanReport) -> list[str]:
     scores = ", ".join(
         f"{e.detector}={'-' if e.score is None else f'{e.score:.2f}'}{'!' if e.flagged else ''}" for e in report.evidence
@@ -53,17 +69,30 @@ def scan_command(
     fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
     max_frames: Annotated[int, typer.Option(help="Most video frames sampled.")] = 32,
     max_duration: Annotated[float, typer.Option(help="Longest audio/video accepted, seconds.")] = 3 * 3600.0,
+    assume_face: Annotated[
+        bool, typer.Option("--assume-face", help="Inputs are face crops: face detectors skip face finding.")
+    ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="Detector option DETECTOR.KEY=VALUE (repeatable), e.g. "
+                     "image.ai_generated.max_patches=32; VALUE is read as JSON when it parses."),
+    ] = None,
 ) -> None:
     """Scan images, videos and audio files; exit 0 clean, 1 flagged, 2 error."""
     console = Console(stderr=True)
     try:
+        options = parse_detector_options(option or [])
+        if assume_face:
+            for name in ("face.manipulation", "face.mesonet"):
+                options.setdefault(name, {})["assume_face"] = True
         scanner = Scanner(
             detector or None,
+            detector_options=options,
             policy=Policy.from_yaml(policy) if policy else None,
             limits=Limits(max_frames=max_frames, max_duration=max_duration),
             sampling=FrameSampling(fps=fps),
         )
-    except SynthguardError as exc:
+    except (SynthguardError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ERROR) from exc
     files = _expand(paths)

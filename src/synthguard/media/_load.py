@@ -16,6 +16,7 @@ import av
 import av.error
 import numpy as np
 import PIL.Image
+import PIL.ImageFile
 import PIL.ImageOps
 
 from ..errors import (
@@ -153,6 +154,10 @@ def _guarded(fn: Any, data: bytes, name: str, fmt: str, *args: Any) -> Media:
 def _load_image(data: bytes, name: str, fmt: str, limits: Limits) -> Image:
     if fmt in ("heif", "avif"):
         _register_heif()
+    # Some libraries (weasyprint) turn on Pillow's tolerance of truncated files process-wide at
+    # import; synthguard must still report a truncated upload, so it asks for strict decoding here.
+    strict_before = PIL.ImageFile.LOAD_TRUNCATED_IMAGES
+    PIL.ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             # synthguard enforces its own pixel limit below; Pillow's bomb warning is redundant
@@ -177,6 +182,8 @@ def _load_image(data: bytes, name: str, fmt: str, limits: Limits) -> Image:
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, AttributeError, struct.error,
             RuntimeError, zlib.error) as exc:
         raise CorruptMediaError(f"{name}: {fmt.upper()} image is truncated or corrupt ({exc})") from exc
+    finally:
+        PIL.ImageFile.LOAD_TRUNCATED_IMAGES = strict_before
     if pixels.size == 0:
         raise EmptyMediaError(f"{name}: image has no pixels")
     return Image(pixels=pixels, format=fmt, size_bytes=len(data))
