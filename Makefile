@@ -28,7 +28,7 @@ serve: install
 	$(BIN)/synthguard serve
 
 lint:
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests fuzz scripts examples
 
 typecheck:
 	$(BIN)/mypy

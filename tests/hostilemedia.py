@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 import av
 import numpy as np
-from mediafactory import audio_bytes, image_bytes, video_bytes
 from PIL import Image
+
+from mediafactory import audio_bytes, image_bytes, video_bytes
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
