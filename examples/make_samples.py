@@ -1,7 +1,8 @@
 """Make the small sample files shipped in examples/media (run from the repository root).
 
-Everything is generated here: a drawn picture, a short clip with a moving picture and a tone,
-and a sentence spoken by espeak-ng (a synthetic voice, so detectors should find it suspicious).
+Everything is generated here: a drawn picture, a sentence spoken by espeak-ng, and a short clip of a
+moving drawn picture with that sentence as its sound. All three are computer-made, so detectors
+should find them suspicious: a handy first check that the bundled models load and run.
 """
 
 from __future__ import annotations
@@ -48,8 +49,13 @@ def speech(path: Path) -> None:
         raise SystemExit("espeak-ng is needed to make sample.wav (apt-get install espeak-ng)")
 
 
-def video(path: Path, seconds: float = 3.0, fps: int = 10) -> None:
+def video(path: Path, voice: Path, fps: int = 10) -> None:
+    """A moving drawn picture with the synthetic sentence from ``voice`` as its AAC sound track."""
     rate = 16000
+    with av.open(str(voice)) as src:
+        speech = np.concatenate([f.to_ndarray().reshape(-1) for f in src.decode(audio=0)]).astype(np.float32)
+    speech = speech / 32768.0 if np.abs(speech).max() > 1.0 else speech
+    seconds = len(speech) / rate
     with av.open(str(path), "w", format="mp4") as out:
         vs = out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = 320, 240, "yuv420p"
@@ -58,13 +64,13 @@ def video(path: Path, seconds: float = 3.0, fps: int = 10) -> None:
         for i in range(int(seconds * fps)):
             for p in vs.encode(av.VideoFrame.from_ndarray(picture(shift=i * 4), format="rgb24")):
                 out.mux(p)
-        t = np.arange(int(seconds * rate)) / rate
-        tone = (0.2 * np.sin(2 * np.pi * 440 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 2 * t))).astype(np.float32)
-        for start in range(0, len(tone), 1024):
-            frame = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
+        rs = av.AudioResampler(format=aus.format.name, layout="mono", rate=rate)
+        for start in range(0, len(speech), 1024):
+            frame = av.AudioFrame.from_ndarray(speech[None, start : start + 1024], format="flt", layout="mono")
             frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
-            for p in aus.encode(frame):
-                out.mux(p)
+            for f in rs.resample(frame):
+                for p in aus.encode(f):
+                    out.mux(p)
         for stream in (vs, aus):
             for p in stream.encode(None):
                 out.mux(p)
@@ -73,7 +79,7 @@ def video(path: Path, seconds: float = 3.0, fps: int = 10) -> None:
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     Image.fromarray(picture()).save(OUT / "sample.jpg", quality=85)
-    video(OUT / "sample.mp4")
     speech(OUT / "sample.wav")
+    video(OUT / "sample.mp4", OUT / "sample.wav")
     for f in sorted(OUT.iterdir()):
         print(f, f.stat().st_size)
