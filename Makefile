@@ -23,6 +23,8 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/synthguard detectors
 	$(BIN)/synthguard scan examples/media || [ $$? -eq 1 ]
+	$(BIN)/synthguard batch examples/media --out var/run/batch --engine local --workers 2
+	@echo "next: 'make serve' starts the service (SQLite, local workers) at http://127.0.0.1:8000/ui/"
 
 serve: install
 	$(BIN)/synthguard serve

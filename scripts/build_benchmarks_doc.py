@@ -16,7 +16,34 @@ model never trained on, clean and after platform-style re-encoding, on this proj
 machine (shared with other jobs while these ran: throughput figures are lower bounds). The per-area
 sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_benchmarks_doc.py`.
 
+## Headline numbers
+
+| detector | held-out set | clean | re-encoded | published peer, same clips |
+|---|---|---|---|---|
+| `audio.synthetic_voice` | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.208 | mp3 32k 0.217, opus 16k 0.208, 8 kHz 0.225 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133 |
+| `audio.synthetic_voice`, leave-one-engine-out | each engine unseen in training | EER piper 0.05, espeak 0.30, flite 0.08, festival 0.02, WORLD 0.49, Griffin-Lim 0.45 | - | - |
+| `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.782 | JPEG 50: 0.769, half size: 0.777 | MesoNet AUC 0.554 / 0.562 / 0.516 |
+| `image.ai_generated` | DiffusionDB vs COCO/ImageNet test split (50); 3-fold CV over 500 | AUC 0.998 (CV 0.941) | JPEG 75: 0.941, half size: 0.840, crop: 0.990 | - |
+
+The honest reading: synthetic speech from TTS engines is caught, vocoder re-synthesis of real speech
+mostly is not; face-swap detection is at the level the field reaches across datasets (~0.78 AUC)
+and does not yet reach the issue's 0.90; the image detector's clean numbers are strong on one
+generator family but fall after down-scaling, and other generators are unmeasured.
+
 """
+
+
+def _nest(text: str) -> str:
+    """Make each section start at level 2 (a section written with a level-1 title is shifted down)."""
+    lines = text.splitlines()
+    if not any(line.startswith("# ") for line in lines):
+        return text
+    out, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        out.append("#" + line if not fenced and line.startswith("#") else line)
+    return "\n".join(out)
 
 
 def main() -> None:
@@ -24,7 +51,7 @@ def main() -> None:
     parts = {p.stem: p for p in (root / "benchmarks").glob("*.md")}
     names = [n for n in ORDER if n in parts] + sorted(n for n in parts if n not in ORDER)
     toc = "\n".join(f"- [{n}](benchmarks/{n}.md)" for n in names)
-    body = "\n\n".join(parts[n].read_text("utf-8").strip() for n in names)
+    body = "\n\n".join(_nest(parts[n].read_text("utf-8").strip()) for n in names)
     (root / "benchmarks.md").write_text(HEADER + toc + "\n\n" + body + "\n", "utf-8")
 
 

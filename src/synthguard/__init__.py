@@ -2,9 +2,9 @@
 
 Example:
     >>> import synthguard
-    >>> report = synthguard.scan("examples/media/sample.png")  # doctest: +SKIP
+    >>> report = synthguard.scan("examples/media/sample.jpg")  # doctest: +SKIP
     >>> report.verdict.decision, report.verdict.aigc_label  # doctest: +SKIP
-    ('pass', None)
+    ('label', '3')
 """
 
 from . import errors

@@ -2,7 +2,7 @@
 
 Example:
     >>> import synthguard
-    >>> report = synthguard.scan("examples/media/sample.png", detectors=["test.*"])  # doctest: +SKIP
+    >>> report = synthguard.scan("examples/media/sample.jpg", detectors=["test.*"])  # doctest: +SKIP
     >>> report.verdict.decision  # doctest: +SKIP
     'pass'
 """

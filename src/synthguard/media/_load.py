@@ -116,7 +116,7 @@ def load(
 
     Example:
         >>> from synthguard.media import load
-        >>> img = load(open("examples/media/sample.png", "rb").read())  # doctest: +SKIP
+        >>> img = load(open("examples/media/sample.jpg", "rb").read())  # doctest: +SKIP
         >>> img.kind, img.width  # doctest: +SKIP
         ('image', 320)
     """
