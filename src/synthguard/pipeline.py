@@ -25,6 +25,7 @@ from .policy import DEFAULT_POLICY, Policy, Signals
 from .results import Artifact, Evidence, FrameScore, MediaInfo, Region, ScanReport, Timing
 
 __all__ = [
+    "ASSUME_FACE_DETECTORS",
     "Hook",
     "Scanner",
     "aggregate_frames",
@@ -76,6 +77,9 @@ def aggregate_frames(scores: Sequence[float]) -> float:
     top = sorted(scores, reverse=True)[: max(1, math.ceil(len(scores) / 4))]
     return float(sum(top) / len(top))
 
+
+# Detectors that take ``assume_face=True`` for inputs that already are face crops.
+ASSUME_FACE_DETECTORS = ("face.manipulation", "face.mesonet")
 
 ProvenanceReader = Callable[[bytes, str], tuple[Signals, dict[str, Any] | None]]
 

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..errors import MediaError, SynthguardError
 from ..media import FrameSampling, Limits
-from ..pipeline import Scanner
+from ..pipeline import ASSUME_FACE_DETECTORS, Scanner
 from ..policy import Policy
 from ..results import ScanReport
 
@@ -83,7 +83,7 @@ def scan_command(
     try:
         options = parse_detector_options(option or [])
         if assume_face:
-            for name in ("face.manipulation", "face.mesonet"):
+            for name in ASSUME_FACE_DETECTORS:
                 options.setdefault(name, {})["assume_face"] = True
         scanner = Scanner(
             detector or None,

@@ -386,6 +386,9 @@ def create_app(
         uploader_ip: Annotated[str | None, Form(max_length=64)] = None,
         uploader_port: Annotated[int | None, Form(ge=0, le=65535)] = None,
         device: Annotated[str | None, Form(description="JSON object: the uploader's device info")] = None,
+        assume_face: Annotated[
+            bool, Form(description="the media is already a face crop: face detectors skip face finding")
+        ] = False,
     ) -> dict[str, Any]:
         """Persist the media and a queued job, then answer 202 with the job id (durable before the answer)."""
         if (file is None) == (path is None):
@@ -424,6 +427,8 @@ def create_app(
             "uploader_port": uploader_port,
             "device": device_info,
         }
+        if assume_face:
+            context["assume_face"] = True
         ctx = principal.audit({"uploader": context})
         job = await run_in_threadpool(
             lambda: store.submit(

@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from ..errors import MediaError, SynthguardError
-from ..pipeline import Scanner
+from ..pipeline import ASSUME_FACE_DETECTORS, Scanner
 from ..results import Artifact, Evidence
 from ..store import Store, StoredArtifact
 from . import webhooks
@@ -55,6 +55,7 @@ class Worker:
         self.store = store
         self.config = config
         self.scanner = scanner or config.scanner()
+        self._crop_scanner: Scanner | None = None
         self.metrics = metrics
         self.owner = owner or worker_id()
 
@@ -72,7 +73,8 @@ class Worker:
         beat.start()
         t0 = time.perf_counter()
         try:
-            self._process(job.id, job.media_sha256, job.media_name, job.declared_ai, lost)
+            scanner = self._face_crop_scanner() if job.context.get("assume_face") else self.scanner
+            self._process(job.id, job.media_sha256, job.media_name, job.declared_ai, lost, scanner)
         finally:
             stop.set()
             beat.join()
@@ -93,7 +95,23 @@ class Worker:
             except Exception:  # a database hiccup: try again next beat, the lease has slack
                 log.warning("heartbeat for job %s failed", job_id, exc_info=True)
 
-    def _process(self, job_id: str, sha: str, name: str, declared_ai: bool, lost: threading.Event) -> None:
+    def _face_crop_scanner(self) -> Scanner:
+        """The worker's scanner with face detectors told the input is a face crop (built once)."""
+        if self._crop_scanner is None:
+            base = self.scanner
+            self._crop_scanner = Scanner(
+                base.names,
+                policy=base.policy,
+                limits=base.limits,
+                sampling=base.sampling,
+                read_provenance=base.read_provenance,
+                detector_options={name: {"assume_face": True} for name in ASSUME_FACE_DETECTORS},
+            )
+        return self._crop_scanner
+
+    def _process(
+        self, job_id: str, sha: str, name: str, declared_ai: bool, lost: threading.Event, scanner: Scanner
+    ) -> None:
         artifacts: list[StoredArtifact] = []
 
         def hook(step: str, payload: Any, *, completed: int | None = None, total: int | None = None) -> None:
@@ -112,7 +130,7 @@ class Worker:
             self._finish_failed(job_id, "the job's media is missing from the blob store")
             return
         try:
-            report = self.scanner.scan(data, name=name, declared_ai=declared_ai, hook=hook)
+            report = scanner.scan(data, name=name, declared_ai=declared_ai, hook=hook)
         except MediaError as exc:
             self._finish_failed(job_id, f"{type(exc).__name__}: {exc}")
             return
