@@ -20,8 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from functools import cache
 from importlib import resources
@@ -31,11 +29,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError, DetectorInputError
 from ..media import Image, Media
 from ..results import Artifact, Evidence, Region
 from ._image_features import grid_patches, heatmap_png
-from .base import Detector, DetectorCard, verify_weights
+from .base import Detector, DetectorCard, bundled_card, verify_weights
 from .registry import register_detector
 
 __all__ = ["AIImageDetector"]
@@ -46,11 +45,7 @@ _TOP_REGIONS = 5
 
 @cache
 def _card_json() -> dict[str, Any]:
-    path = MODEL_DIR / "card.json"
-    if not path.is_file():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    return data
+    return bundled_card("images")
 
 
 def _card() -> DetectorCard:
@@ -118,15 +113,7 @@ class AIImageDetector(Detector):
         if self._max_patches < 1:
             raise DetectorError("max_patches must be >= 1")
         self._heatmap = heatmap
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = int(threads or os.environ.get("SYNTHGUARD_ORT_THREADS", "1"))
-        opts.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise DetectorError(f"image.ai_generated: cannot load {path}: {exc}") from exc
+        self._session = onnx_session(path, ort_threads(threads), owner=self.card.name)
 
     def patch_logits(self, patches: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
         """Raw (uncalibrated) logits of uint8 patches shaped (n, size, size, 3)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -13,7 +15,9 @@ from ..errors import ModelIntegrityError
 from ..media import Media
 from ..results import Evidence
 
-__all__ = ["Detector", "DetectorCard", "verify_weights"]
+__all__ = ["MODELS_DIR", "Detector", "DetectorCard", "bundled_card", "verify_weights"]
+
+MODELS_DIR = resources.files("synthguard") / "models"
 
 Modality = Literal["image", "video", "audio"]
 
@@ -87,3 +91,16 @@ def verify_weights(path: Path, sha256: str | None) -> Path:
                 "the file is corrupt or was replaced"
             )
     return path
+
+
+def bundled_card(subdir: str, filename: str = "card.json") -> dict[str, Any]:
+    """The JSON card shipped beside a bundled model (``synthguard/models/<subdir>/<filename>``).
+
+    An empty dict when the file is absent, so a detector module still imports (and its
+    constructor then says the model is missing).
+    """
+    path = MODELS_DIR / subdir / filename
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data

@@ -31,9 +31,9 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 from PIL import Image as PILImage
 
+from .._onnx import onnx_session
 from ..errors import DetectorError, DetectorInputError, ModelIntegrityError
 from ..faces import MODELS_DIR, CropSpec, Face, FaceCrop, FaceDetector, FaceTracker, align_crop, center_crop
 from ..media import Image, Media, Video
@@ -87,10 +87,7 @@ class FaceClassifier:
         except FileNotFoundError as exc:
             raise ModelIntegrityError(f"face model card missing in {folder}; reinstall synthguard") from exc
         path = verify_weights(folder / card["weights_file"], card["weights_sha256"])
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(path, threads, owner="face.manipulation")
         self.a = float(card["calibration"]["a"])
         self.b = float(card["calibration"]["b"])
         self.crop = CropSpec(**card["input"]["crop"])

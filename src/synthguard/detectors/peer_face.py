@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._onnx import onnx_session
 from ..errors import DetectorError, DetectorInputError
 from ..faces import CropSpec, FaceDetector, align_crop, center_crop
 from ..media import Image, Media
@@ -68,7 +69,6 @@ class MesoNetDetector(Detector):
         max_faces: int = 8,
         threads: int | None = None,
     ) -> None:
-        import onnxruntime as ort
 
         path = model_path or os.environ.get(_ENV)
         if not path:
@@ -76,13 +76,7 @@ class MesoNetDetector(Detector):
                 f"face.mesonet needs a user-supplied Meso4 ONNX file: pass model_path=... or set {_ENV}"
             )
         verify_weights(Path(path), None)
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise DetectorError(f"face.mesonet: cannot load {path}: {exc}") from exc
+        self.session = onnx_session(path, threads, owner="face.mesonet")
         self.input_name = self.session.get_inputs()[0].name
         ours = _model_card().get("input", {}).get("crop", {})
         self.crop = CropSpec(size=256, margin=float(ours.get("margin", 0.9)))  # the same geometry as ours

@@ -26,6 +26,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError
 from ..media import Media
 from ..results import Evidence, Segment
@@ -69,7 +70,6 @@ class _PeerBase(Detector):
         batch: int = 8,
         plot: bool = False,
     ) -> None:
-        import onnxruntime as ort
 
         path = model_path or os.environ.get(self.env_var)
         if not path:
@@ -79,13 +79,7 @@ class _PeerBase(Detector):
                 "--checkpoint AASIST.pth --out aasist.onnx` (needs the train extra)."
             )
         verify_weights(Path(path), None)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = int(threads or os.environ.get("SYNTHGUARD_ORT_THREADS") or 1)
-        opts.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise DetectorError(f"{self.card.name}: cannot load {path}: {exc}") from exc
+        self.session = onnx_session(path, ort_threads(threads), owner=self.card.name)
         self.batch, self.plot = max(1, int(batch)), bool(plot)
 
     def detect(self, media: Media) -> Evidence:

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import time
 from functools import cache
 from importlib import resources
@@ -27,13 +26,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError, DetectorInputError
 from ..media import Audio, Media, Video
 from ..results import Artifact, Evidence, Segment
 from ..speech.analysis import HOP_SECONDS, WINDOW_SECONDS, aggregate, window_features
 from ..speech.features import SAMPLE_RATE
 from ..speech.vad import detect_speech
-from .base import Detector, DetectorCard, verify_weights
+from .base import Detector, DetectorCard, bundled_card, verify_weights
 from .registry import register_detector
 
 __all__ = ["SyntheticVoiceDetector", "audio_samples", "timeline_artifacts"]
@@ -43,11 +43,7 @@ MODEL_DIR = resources.files("synthguard") / "models" / "speech"
 
 @cache
 def _card_json() -> dict[str, Any]:
-    path = MODEL_DIR / "card.json"
-    if not path.is_file():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    return data
+    return bundled_card("speech")
 
 
 def _card() -> DetectorCard:
@@ -158,7 +154,6 @@ class SyntheticVoiceDetector(Detector):
         plot: bool = False,
         batch: int = 64,
     ) -> None:
-        import onnxruntime as ort
 
         if model_path is None:
             if not self.card.weights_file:
@@ -172,13 +167,7 @@ class SyntheticVoiceDetector(Detector):
         c = _card_json().get("calibration", {})
         self.a, self.b = float(c.get("a", 1.0)), float(c.get("b", 0.0))
         self.hop, self.plot, self.batch = float(hop), bool(plot), max(1, int(batch))
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = int(threads or os.environ.get("SYNTHGUARD_ORT_THREADS") or 1)
-        opts.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise DetectorError(f"audio.synthetic_voice: cannot load {path}: {exc}") from exc
+        self.session = onnx_session(path, ort_threads(threads), owner=self.card.name)
 
     def window_scores(
         self, samples: npt.NDArray[np.float32]

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 from PIL import Image as PILImage
 
+from .._onnx import onnx_session
 from ..detectors.base import verify_weights
 from ..errors import DetectorInputError
 from ._nms import nms
@@ -63,12 +63,8 @@ class Face:
         )
 
 
-def _session(path: Path, threads: int | None) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    if threads:
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+def _session(path: Path, threads: int | None) -> Any:
+    return onnx_session(path, threads, owner="MTCNN face detector")
 
 
 def _square(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
