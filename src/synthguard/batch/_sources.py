@@ -87,7 +87,7 @@ def list_items(source: str | os.PathLike[str]) -> list[str]:
 
     Example:
         >>> list_items("var/batch/demo")  # doctest: +SKIP
-        ['/work/main/var/batch/demo/a.png', ...]
+        ['var/batch/demo/a.png', ...]
     """
     src = os.fspath(source)
     if src.startswith("file://"):
