@@ -48,11 +48,12 @@ def parse_detector_options(specs: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _row(report: ScanReport) -> list[str]:
-    scores = ", ".join(
-        f"{e.detector}={'-' if e.score is None else f'{e.score:.2f}'}{'!' if e.flagged else ''}" for e in report.evidence
+    scores = "\n".join(
+        f"{e.detector} {'-' if e.score is None else f'{e.score:.2f}'}{' !' if e.flagged else ''}"
+        for e in report.evidence
     )
     v = report.verdict
-    label = f" (Label {v.aigc_label})" if v.aigc_label else ""
+    label = f"\nLabel {v.aigc_label}" if v.aigc_label else ""
     return [report.source, report.media.kind, f"{v.decision}{label}", scores or "-"]
 
 
@@ -101,7 +102,11 @@ def scan_command(
         raise typer.Exit(EXIT_ERROR)
     machine = as_json or as_jsonl
     reports: list[dict[str, Any]] = []
-    table = Table("file", "kind", "decision", "scores (! = over threshold)", title="synthguard scan")
+    table = Table(title="synthguard scan", show_lines=True)
+    table.add_column("file", overflow="fold")
+    table.add_column("kind")
+    table.add_column("decision")
+    table.add_column("detector score (! = over its threshold)", no_wrap=True)
     worst = EXIT_CLEAN
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as progress:
