@@ -68,11 +68,6 @@ def _mp3_damaged_id3() -> bytes:
     return (CRASHES / "label_write-mp3-damaged-id3v24.bin").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provenance bug: update_packet keeps a foreign-namespace root and nests a new rdf:RDF without "
-    "namespace declarations, so the packet no longer parses (exemption in fuzz/fuzz_xmp.py)",
-)
 def test_update_packet_on_a_foreign_namespace_root_reads_back() -> None:
     packet = b'<rdf:RDF xmlns:rdf="p:/tw/thww.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description/></rdf:RDF>'
     try:

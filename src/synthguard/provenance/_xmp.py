@@ -150,6 +150,10 @@ def update_packet(
             wrapper = ET.Element(f"{{{X_NS}}}xmpmeta")
             wrapper.append(root)
             root = wrapper
+        elif _local(root.tag) != (X_NS, "xmpmeta"):
+            # Not XMP (e.g. an "rdf" prefix bound to another namespace, found by fuzzing): refuse
+            # rather than write a label into a packet no reader will parse.
+            raise ValueError(f"the XMP packet's root element {root.tag!r} is neither x:xmpmeta nor rdf:RDF")
     else:
         root = ET.Element(f"{{{X_NS}}}xmpmeta")
     rdf = root.find(f"{{{RDF_NS}}}RDF")
