@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -45,6 +45,16 @@ def batch(
         bool, typer.Option("--no-provenance", help="Skip reading AIGC/C2PA/IPTC labels.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    to_store: Annotated[
+        bool,
+        typer.Option(
+            "--to-store",
+            help="Also record the results as jobs in the service database (review queue, reports).",
+        ),
+    ] = False,
+    data_dir: Annotated[
+        str | None, typer.Option(help="Service data folder for --to-store (default: SYNTHGUARD_HOME).")
+    ] = None,
 ) -> None:
     """Scan every item of SOURCE not already in RESULTS; resumable, one Parquet row per item.
 
@@ -84,8 +94,9 @@ def batch(
         except SynthguardError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
+    imported = _record(out, data_dir, console) if to_store else None
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        typer.echo(json.dumps({**summary.to_dict(), "store": vars(imported) if imported else None}, indent=2))
         return
     table = Table(title=f"batch {summary.source} -> {summary.out}", show_header=False)
     table.add_row("engine / workers", f"{summary.engine} / {summary.workers}")
@@ -96,7 +107,27 @@ def batch(
     table.add_row("skipped (already done)", str(summary.skipped))
     table.add_row("decisions", ", ".join(f"{k}: {v}" for k, v in summary.decisions.items()) or "-")
     table.add_row("errors", ", ".join(f"{k}: {v}" for k, v in summary.error_types.items()) or "none")
+    if imported is not None:
+        table.add_row("service store", f"{imported.recorded} recorded, {imported.already} already there")
     Console().print(table)
+
+
+def _record(out: str, data_dir: str | None, console: Console) -> Any:
+    """Record the RESULTS rows in the service store (SQLite by default, or SYNTHGUARD_DATABASE_URL)."""
+    from ..batch._import import record_results
+    from ..errors import SynthguardError
+    from ..service.config import load_config
+    from ..store import Store
+
+    try:
+        store = Store(load_config(data_dir).store)
+    except SynthguardError as exc:
+        console.print(f"[red]error:[/red] cannot open the service store: {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        return record_results(out, store)
+    finally:
+        store.close()
 
 
 def register(app: typer.Typer) -> None:

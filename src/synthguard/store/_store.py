@@ -645,6 +645,81 @@ class Store:
             )
         return JobInfo._from(job)
 
+    def record_scan(
+        self,
+        report: dict[str, Any],
+        *,
+        name: str,
+        data: bytes | None = None,
+        ctx: AuditContext = SYSTEM,
+        context: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+    ) -> JobInfo | None:
+        """Record a scan made elsewhere (a batch run) as a finished job, so it shows in the review
+        queue, the statistics and the assessment like any other.
+
+        ``report`` is ``ScanReport.to_dict()``. ``data`` is the media (None: not kept, the job's
+        media reads as purged). With ``dedupe_key``, a job already recorded under the same key and
+        media is left alone and None is returned (imports are idempotent).
+        """
+        sha = str(report["sha256"])
+        verdict = report.get("verdict") or {}
+        decision = verdict.get("decision")
+        context = {**(context or {}), **({"batch_key": dedupe_key} if dedupe_key else {})}
+        now = utcnow()
+        with self._session(write=True) as s:
+            if dedupe_key:
+                for existing in s.scalars(select(Job).where(Job.media_sha256 == sha)):
+                    if (existing.context or {}).get("batch_key") == dedupe_key:
+                        return None
+            if data is not None:
+                if hashlib.sha256(data).hexdigest() != sha:
+                    raise ValueError("the media bytes do not match the report's sha256")
+                self.blobs.put(data)
+            media = report.get("media") or {}
+            job = Job(
+                id=secrets.token_hex(16),
+                status="done",
+                created_at=now,
+                updated_at=now,
+                started_at=now,
+                finished_at=now,
+                attempts=1,
+                max_attempts=self.config.max_attempts,
+                media_sha256=sha,
+                media_name=name[:512],
+                media_format=str(media.get("format", "")),
+                media_size=int(media.get("size_bytes") or (len(data) if data is not None else 0)),
+                media_purged_at=None if data is not None else now,
+                declared_ai=False,
+                submitted_by=ctx.actor,
+                context=context,
+                report=report,
+                decision=decision,
+                aigc_label=verdict.get("aigc_label"),
+                score=verdict.get("score"),
+                review_status="pending" if decision == "review" else "none",
+            )
+            s.add(job)
+            s.flush()
+            self._append_audit(
+                s,
+                ctx,
+                "scan.recorded",
+                job_id=job.id,
+                evidence_ids=[f"media:{sha}"]
+                + [f"evidence:{job.id}:{e.get('detector')}" for e in report.get("evidence", [])],
+                details={
+                    "name": job.media_name,
+                    "source": context.get("source", "external"),
+                    "decision": decision,
+                    "aigc_label": verdict.get("aigc_label"),
+                    "score": verdict.get("score"),
+                    "policy_version": verdict.get("policy_version"),
+                },
+            )
+            return JobInfo._from(job)
+
     def get_job(self, job_id: str) -> JobInfo:
         """The job with its artifacts and review history; raises :class:`NotFound`."""
         with self._session() as s:
