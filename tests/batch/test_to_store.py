@@ -7,8 +7,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 
 from mediafactory import audio_bytes, image_bytes
-from synthguard.batch import run_batch
-from synthguard.batch._import import record_results
+from synthguard.batch import record_results, run_batch
 from synthguard.store import Store, StoreConfig
 
 

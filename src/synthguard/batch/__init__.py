@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError
+from ._import import ImportSummary, record_results
 from ._rows import RESULT_SCHEMA, ROW_KEY, ItemScanner, ScanConfig
 from ._sources import list_items, read_item
 from ._store import ResultStore, read_results
@@ -40,10 +41,12 @@ __all__ = [
     "RESULT_SCHEMA",
     "ROW_KEY",
     "BatchSummary",
+    "ImportSummary",
     "ScanConfig",
     "list_items",
     "read_item",
     "read_results",
+    "record_results",
     "run_batch",
 ]
 

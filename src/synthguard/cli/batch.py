@@ -114,7 +114,7 @@ def batch(
 
 def _record(out: str, data_dir: str | None, console: Console) -> Any:
     """Record the RESULTS rows in the service store (SQLite by default, or SYNTHGUARD_DATABASE_URL)."""
-    from ..batch._import import record_results
+    from ..batch import record_results
     from ..errors import SynthguardError
     from ..service.config import load_config
     from ..store import Store
