@@ -1001,6 +1001,12 @@ class Store:
             if final is not None:
                 job.final_decision = final
                 job.reviewed_at = now
+                # Art. 6: a confirmed suspicion is labelled "3" (suspected AI-generated); an overturned
+                # detector label is withdrawn. Labels read from the file's own metadata ("1") stay.
+                if final == "label" and job.aigc_label is None:
+                    job.aigc_label = "3"
+                elif final == "pass" and job.aigc_label == "3":
+                    job.aigc_label = None
             job.updated_at = now
             evidence = [
                 f"evidence:{job_id}:{e.get('detector')}" for e in (job.report or {}).get("evidence", [])
@@ -1016,6 +1022,7 @@ class Store:
                     "reason": reason,
                     "final_decision": final,
                     "machine_decision": job.decision,
+                    "aigc_label": job.aigc_label,
                 },
             )
         return self.get_job(job_id)
