@@ -56,7 +56,9 @@ def test_streaming_emits_before_the_end() -> None:
 
 
 def test_config_is_respected() -> None:
-    x = np.concatenate([silence(1.0), speechlike(0.2), silence(1.0)])
+    # a syllable: a voiced burst and a short unvoiced (fricative) tail, as speech has
+    fricative = (0.02 * np.random.default_rng(3).standard_normal(800)).astype(np.float32)
+    x = np.concatenate([silence(1.0), speechlike(0.15), fricative, silence(1.0)])
     assert detect_speech(x) != ()  # 0.2 s burst + 2 x 0.15 s hangover passes the 0.25 s minimum
     assert detect_speech(x, VadConfig(min_duration=0.6)) == ()
 
@@ -65,3 +67,10 @@ def test_accepts_float64_and_int_like_input() -> None:
     x = speechlike(2.0).astype(np.float64)
     assert detect_speech(x) == detect_speech(x.astype(np.float32))
     assert SR == 16_000
+
+
+def test_amplitude_modulated_tone_is_not_speech() -> None:
+    # loudness moves at syllable rate (passes the energy check) but the pitch never changes
+    t = np.arange(3 * SR) / SR
+    tone = (0.2 * np.sin(2 * np.pi * 440 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 2 * t))).astype(np.float32)
+    assert detect_speech(tone) == ()
