@@ -88,6 +88,34 @@ def test_audio_loads_as_16k_mono(fmt: str, codec: str, rate: int, expected: str)
     assert np.abs(audio.samples).max() <= 1.0
 
 
+def test_long_audio_is_spilled_to_a_memory_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audio past the spill size is decoded into an unlinked temp file and served memory-mapped,
+    with exactly the samples an in-memory decode gives."""
+    import synthguard.media._load as loader
+
+    data = audio_bytes("mp3", "libmp3lame", seconds=3.0, rate=44100, channels=2)
+    in_memory = load(data)
+    assert not isinstance(in_memory.samples, np.memmap)
+    monkeypatch.setattr(loader, "_SPILL_SAMPLES", 8_000)  # half a second
+    monkeypatch.setattr(loader, "_BLOCK", 5_000)  # clean-up crosses block edges
+    spilled = load(data)
+    assert isinstance(spilled, Audio) and isinstance(spilled.samples, np.memmap)
+    assert spilled.samples.dtype == np.float32 and spilled.samples.shape == in_memory.samples.shape
+    np.testing.assert_array_equal(np.asarray(spilled.samples), in_memory.samples)
+
+
+def test_sample_sink_cleans_nan_and_clips_in_both_modes() -> None:
+    from synthguard.media._load import _SampleSink
+
+    chunk = np.array([0.5, np.nan, 2.0, -np.inf, -0.25], dtype=np.float32)
+    for spill_after in (100, 3):
+        sink = _SampleSink(spill_after=spill_after)
+        sink.append(chunk)
+        sink.append(chunk)
+        out = np.asarray(sink.finish())
+        np.testing.assert_array_equal(out, np.tile([0.5, 0.0, 1.0, -1.0, -0.25], 2).astype(np.float32))
+
+
 @pytest.mark.parametrize(
     ("fmt", "codec", "expected"),
     [

@@ -49,6 +49,16 @@ def test_streaming_matches_one_shot(chunk: int) -> None:
     assert len(whole) == 2
 
 
+def test_one_shot_pushes_long_clips_in_chunks() -> None:
+    """detect_speech feeds long clips in 30 s pieces (bounded temporaries): same regions as one push."""
+    x = np.concatenate([np.concatenate([speechlike(7.0, seed=i), silence(1.3)]) for i in range(10)])
+    assert len(x) > 2 * 30 * SR
+    vad = StreamingVad()
+    one_push = tuple(vad.push(x)) + tuple(vad.flush())
+    assert detect_speech(x) == one_push
+    assert len(one_push) == 10
+
+
 def test_streaming_emits_before_the_end() -> None:
     vad = StreamingVad()
     out = vad.push(np.concatenate([speechlike(1.5), silence(2.0)]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import tempfile
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -39,6 +40,11 @@ ACCEPTED = (
     "video: MP4, MOV, WebM, MKV, AVI, MPEG-TS; "
     "audio: WAV, FLAC, MP3, AAC/M4A, OGG (Vorbis/Opus)"
 )
+
+# Decoded audio beyond this many samples (10 min at 16 kHz, 38 MB) is spilled to an unlinked
+# temporary file and served memory-mapped, so an hour-long clip does not sit in RAM twice.
+_SPILL_SAMPLES = 10 * 60 * TARGET_SAMPLE_RATE
+_BLOCK = 1 << 20  # samples per in-place clean-up step of spilled audio
 
 # A decoded stream shorter than this share of what its header declares is called truncated.
 _TRUNCATION_RATIO = 0.5
@@ -281,36 +287,37 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
         if stream.codec_context is None:
             raise UnsupportedMediaError(f"{name}: {fmt} audio uses an unknown codec; accepted: {ACCEPTED}")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_SAMPLE_RATE)
-        chunks: list[np.ndarray] = []
-        total = 0
+        sink = _SampleSink()
         setup: tuple[Any, ...] | None = None
         try:
             for frame in _decode(container, stream):
                 this = (frame.format.name, frame.layout.name, frame.sample_rate)
                 if setup is not None and this != setup:
                     # the stream changed format midway (seen in damaged MP3s): flush and start over
-                    chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(None))
+                    for o in resampler.resample(None):
+                        sink.append(o.to_ndarray().reshape(-1))
                     resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_SAMPLE_RATE)
                 setup = this
                 for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
-                    chunks.append(chunk)
-                    total += len(chunk)
-                if total > max_samples:
+                    sink.append(out.to_ndarray().reshape(-1))
+                if sink.total > max_samples:
                     raise MediaLimitError(
                         f"{name}: decoded audio exceeds the limit of {limits.max_duration:.0f} s "
                         "(its header understated the duration)"
                     )
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                sink.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
+            sink.close()
             raise CorruptMediaError(f"{name}: {fmt} audio cannot be decoded ({exc})") from exc
+        except BaseException:
+            sink.close()
+            raise
     finally:
         container.close()
-    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    samples = sink.finish()
     if samples.size == 0:
         raise EmptyMediaError(f"{name}: {fmt} audio stream holds no decodable samples")
-    np.clip(np.nan_to_num(samples, copy=False), -1.0, 1.0, out=samples)
     decoded = samples.size / TARGET_SAMPLE_RATE
     if declared and declared > 1.0 and decoded < _TRUNCATION_RATIO * declared:
         raise CorruptMediaError(
@@ -319,6 +326,54 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
         )
     return Audio(samples=samples, format=fmt, size_bytes=len(data), source_sample_rate=source_rate,
                  source_channels=source_channels)
+
+
+class _SampleSink:
+    """Collects decoded float32 chunks: in memory while short, then in an unlinked temporary file.
+
+    ``finish`` returns one contiguous array: a plain array for short audio, a read-only memory map
+    for long audio (the OS pages it in as detectors read windows, and drops clean pages under
+    memory pressure). NaN/inf are zeroed and samples clipped to [-1, 1] either way.
+    """
+
+    def __init__(self, spill_after: int | None = None) -> None:
+        self.spill_after = _SPILL_SAMPLES if spill_after is None else spill_after
+        self.total = 0
+        self._chunks: list[np.ndarray] = []
+        self._file: Any = None
+
+    def append(self, chunk: np.ndarray) -> None:
+        chunk = np.asarray(chunk, dtype=np.float32)
+        self.total += len(chunk)
+        if self._file is None:
+            self._chunks.append(chunk)
+            if self.total > self.spill_after:
+                self._file = tempfile.TemporaryFile(prefix="synthguard-audio-")  # noqa: SIM115 (closed in finish/close)
+                for c in self._chunks:
+                    self._file.write(c.tobytes())
+                self._chunks = []
+        else:
+            self._file.write(chunk.tobytes())
+
+    def finish(self) -> np.ndarray:
+        if self._file is None:
+            out = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+            self._chunks = []
+            np.clip(np.nan_to_num(out, copy=False), -1.0, 1.0, out=out)
+            return out
+        self._file.flush()
+        mm = np.memmap(self._file, dtype=np.float32, mode="r+", shape=(self.total,))
+        for a in range(0, self.total, _BLOCK):  # in place, block by block: no full-size temporaries
+            block = mm[a : a + _BLOCK]
+            np.clip(np.nan_to_num(block, copy=False), -1.0, 1.0, out=block)
+        mm.flush()
+        self.close()  # the mapping keeps the (already unlinked) file alive
+        return mm
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _wav_declared_duration(data: bytes) -> float | None:

@@ -77,6 +77,9 @@ class SpeechRegion:
         return self.end - self.start
 
 
+_PUSH_SECONDS = 30
+
+
 class StreamingVad:
     """Push chunks of any length; get back speech regions once they are final.
 
@@ -190,6 +193,9 @@ def detect_speech(
 ) -> tuple[SpeechRegion, ...]:
     """Speech regions of a whole clip (mono float samples at ``config.sample_rate``)."""
     vad = StreamingVad(config)
-    regions = vad.push(samples)
+    regions: list[SpeechRegion] = []
+    step = _PUSH_SECONDS * vad.config.sample_rate  # bounded temporaries on hour-long clips
+    for a in range(0, len(samples), step):
+        regions.extend(vad.push(samples[a : a + step]))
     regions.extend(vad.flush())
     return tuple(regions)
