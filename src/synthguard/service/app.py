@@ -471,6 +471,11 @@ def create_app(
             await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 1.5, 0.25)
 
+    async def _job_page(limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+        """One page of jobs (without their reports) for the list endpoints."""
+        jobs = await run_in_threadpool(lambda: store.list_jobs(limit=limit, offset=offset, **filters))
+        return {"items": [j.to_dict(with_report=False) for j in jobs], "limit": limit, "offset": offset}
+
     @app.get("/v1/scans", tags=["scans"], summary="List scans (uploaders see their own)")
     async def list_scans(
         principal: AnyRole,
@@ -482,18 +487,9 @@ def create_app(
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         mine = principal.key.id if principal.role == "uploader" else None
-        jobs = await run_in_threadpool(
-            lambda: store.list_jobs(
-                status=status,
-                decision=decision,
-                aigc_label=aigc_label,
-                submitted_by=mine,
-                q=q,
-                limit=limit,
-                offset=offset,
-            )
+        return await _job_page(
+            limit, offset, status=status, decision=decision, aigc_label=aigc_label, submitted_by=mine, q=q
         )
-        return {"items": [j.to_dict(with_report=False) for j in jobs], "limit": limit, "offset": offset}
 
     @app.get("/v1/scans/{job_id}/media", tags=["scans"], summary="The submitted media (reviewers)")
     async def get_media(job_id: str, principal: Reader) -> Response:
@@ -601,17 +597,7 @@ def create_app(
             "open": ["pending", "escalated"],
             "all": ["pending", "escalated", "confirmed", "overturned"],
         }.get(status, [status])
-        jobs = await run_in_threadpool(
-            lambda: store.list_jobs(
-                review_status=statuses,
-                decision=decision,
-                aigc_label=aigc_label,
-                q=q,
-                limit=limit,
-                offset=offset,
-            )
-        )
-        return {"items": [j.to_dict(with_report=False) for j in jobs], "limit": limit, "offset": offset}
+        return await _job_page(limit, offset, review_status=statuses, decision=decision, aigc_label=aigc_label, q=q)
 
     @app.post("/v1/reviews/{job_id}/decision", tags=["reviews"], summary="Confirm, overturn or escalate")
     async def decide(job_id: str, body: DecisionIn, principal: Moderator) -> dict[str, Any]:
