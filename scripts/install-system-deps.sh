@@ -6,7 +6,7 @@ set -euo pipefail
 want_tests=${1:-}
 pkgs=(fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0)
 if [ "$want_tests" = "--tests" ]; then
-  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
+  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k festvox-us-slt-hts poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -57,3 +60,28 @@ def test_augment_keeps_length_and_reports_recipe() -> None:
         assert y.shape == x.shape and np.all(np.abs(y) <= 0.99)
         recipes.add(recipe)
     assert len(recipes) > 3
+
+
+@pytest.mark.skipif(
+    not (shutil.which("text2wave") and Path("/usr/share/festival/voices/us/cmu_us_slt_arctic_hts").is_dir()),
+    reason="festival with the HTS voice (Debian festvox-us-slt-hts) is not installed",
+)
+def test_unseen_engine_set_pairs_real_test_clips_with_hts_fakes(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from synthguard.bench import Dataset
+    from synthguard.train.speech_data import build_unseen_set
+
+    data = tmp_path / "data"
+    (data / "clips").mkdir(parents=True)
+    lines = ["file,label,split,engine,speaker"]
+    for i, split in enumerate(("test", "test", "train")):
+        sf.write(str(data / "clips" / f"r{i}.wav"), speechlike(2.0, seed=i), SR, subtype="PCM_16")
+        lines.append(f"clips/r{i}.wav,real,{split},librispeech,{i}")
+    (data / "labels.csv").write_text("\n".join(lines) + "\n")
+    csv_path = build_unseen_set(data, tmp_path / "unseen", n=2, log=lambda _m: None)
+    items = list(Dataset.from_csv(csv_path, split="test"))
+    assert [i.label for i in items] == [0, 0, 1, 1]  # the train-split real clip is left out
+    for item in items[2:]:
+        x, sr = sf.read(str(item.path))
+        assert sr == SR and len(x) > SR and item.groups["engine"] == "festival_hts"

@@ -109,6 +109,22 @@ def engine_eer_command(
     Console().print(table)
 
 
+@speech_app.command("make-unseen")
+def make_unseen_command(
+    data: Path = typer.Option(Path("var/speech/data"), help="the data set `synthguard train speech` made"),
+    out: Path = typer.Option(Path("var/speech/unseen"), help="where the evaluation set goes"),
+    n: int = typer.Option(30, help="clips of the unseen engine"),
+) -> None:
+    """Build a test set of an engine family no model was trained on (festival HTS voice) beside
+    the real test clips; score it with `synthguard bench DETECTOR OUT/labels.csv --split test`."""
+    from ..train.speech_data import build_unseen_set
+
+    try:
+        build_unseen_set(data, out, n=n, log=typer.echo)
+    except (RuntimeError, FileNotFoundError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @speech_app.command("throughput")
 def throughput_command(
     detector: str = typer.Argument("audio.synthetic_voice", help="audio detector to time"),

@@ -527,3 +527,52 @@ def read_labels(csv_path: Path) -> Iterator[Clip]:
     with csv_path.open(newline="") as fh:
         for row in csv.DictReader(fh):
             yield Clip(row["file"], row["label"], row["split"], row["engine"], row.get("speaker", ""))
+
+
+# ------------------------------------------------------------------- unseen-engine test set
+UNSEEN_VOICES = {"festival_hts": "cmu_us_slt_arctic_hts"}
+
+
+def build_unseen_set(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    n: int = 30,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """An evaluation set of an engine family no model was trained on: the real test clips of
+    ``data_dir`` (copied) plus ``n`` clips of festival's HTS voice (statistical parametric synthesis
+    with an MLSA vocoder, Debian ``festvox-us-slt-hts``), spoken from the test sentences and
+    normalised like every other clip. Returns the new ``labels.csv``."""
+    import soundfile as sf
+
+    voice_dir = Path("/usr/share/festival/voices/us") / UNSEEN_VOICES["festival_hts"]
+    if not voice_dir.is_dir():
+        raise RuntimeError(f"{voice_dir} is missing: install the Debian package festvox-us-slt-hts")
+    rows = [r for r in read_labels(data_dir / "labels.csv") if r.split == "test" and r.label == "real"]
+    out_rows: list[Clip] = []
+    for r in rows:
+        rel = Path("clips") / "real" / Path(r.file).name
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_dir / r.file, out_dir / rel)
+        out_rows.append(Clip(rel.as_posix(), "real", "test", r.engine, r.speaker))
+    rng = random.Random(seed * 100 + 7)
+    rng_np = np.random.default_rng(seed + 7)
+    pool = sentences(400, seed * 10 + 3)  # the test split's sentence pool
+    for i in range(n):
+        text = " ".join(rng.sample(pool, rng.choice([1, 2, 2, 3])))
+        x, sr = _festival(text, UNSEEN_VOICES["festival_hts"], rng)
+        rel = Path("clips") / "festival_hts" / f"festival_hts_{i:03d}.wav"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out_dir / rel), normalise(x, sr, rng_np), SR, subtype="PCM_16")
+        out_rows.append(Clip(rel.as_posix(), "fake", "test", "festival_hts", "festival_hts:slt"))
+    csv_path = out_dir / "labels.csv"
+    with csv_path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "split", "engine", "speaker"])
+        for c in out_rows:
+            w.writerow([c.file, c.label, c.split, c.engine, c.speaker])
+    log(f"unseen set: {len(rows)} real + {n} festival_hts clips -> {csv_path}")
+    return csv_path
+
