@@ -160,7 +160,7 @@ def train_model(
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         msg = f"  epoch {ep + 1}/{epochs} loss {total / n:.4f} ({time.time() - t0:.0f} s)"
         if val is not None:
             v_eer = eer(val.y, predict(model, val.x))[0]
