@@ -1,4 +1,4 @@
-"""Peer adapters: published anti-spoofing models (AASIST, AASIST-L) run as synthguard detectors.
+"""Peer adapters: published anti-spoofing models (AASIST, AASIST-L, RawGAT-ST) run as synthguard detectors.
 
 Why: the bench compares synthguard's own ``audio.synthetic_voice`` with the published state of the
 art on the same clips in one run. The weights are not ours to ship (trained on ASVspoof, research
@@ -7,7 +7,7 @@ terms): the user converts a checkpoint once with
 ``train`` extra) and points the detector at the ONNX file. Inference needs onnxruntime only.
 
 The models take 64,600 samples (4.04 s) of 16 kHz audio. Windows are laid over VAD speech without
-overlap; short ones are repeat-padded as in AASIST's own evaluation. The window score is the softmax
+overlap; short ones are repeat-padded as in the AASIST and RawGAT-ST evaluations. The window score is the softmax
 probability of "spoof" (uncalibrated on our data: the models' own training operating point, 0.5);
 the clip score is the mean of the top half of window scores, the same aggregation as ours.
 
@@ -38,7 +38,7 @@ from .base import Detector, DetectorCard, verify_weights
 from .registry import register_detector
 from .speech import audio_samples, timeline_artifacts
 
-__all__ = ["AasistDetector", "AasistLDetector"]
+__all__ = ["AasistDetector", "AasistLDetector", "RawGatStDetector"]
 
 NB_SAMP = 64_600
 WINDOW = NB_SAMP / SAMPLE_RATE
@@ -61,6 +61,7 @@ def _window_samples(x: npt.NDArray[np.float32], w: Window) -> npt.NDArray[np.flo
 
 class _PeerBase(Detector):
     env_var: ClassVar[str] = ""
+    family: ClassVar[str] = "AASIST family"
 
     def __init__(
         self,
@@ -76,7 +77,7 @@ class _PeerBase(Detector):
             raise DetectorError(
                 f"{self.card.name} needs a user-supplied ONNX model: pass model_path=... or set "
                 f"{self.env_var}. Convert a published checkpoint with `synthguard train speech-peer-export "
-                "--checkpoint AASIST.pth --out aasist.onnx` (needs the train extra)."
+                "--checkpoint CHECKPOINT.pth --out model.onnx` (needs the train extra)."
             )
         verify_weights(Path(path), None)
         self.session = onnx_session(path, ort_threads(threads), owner=self.card.name)
@@ -122,7 +123,7 @@ class _PeerBase(Detector):
             segments=tuple(segments),
             artifacts=arts,
             seconds=time.perf_counter() - t0,
-            notes=("peer model (AASIST family); window score = softmax P(spoof)",),
+            notes=(f"peer model ({self.family}); window score = softmax P(spoof)",),
         )
 
 
@@ -162,5 +163,27 @@ class AasistLDetector(_PeerBase):
         training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
         licence="MIT (clovaai/aasist)",
         metrics={"asvspoof2019_la_eval_eer": 0.0099},
+        limitations=_LIMITS,
+    )
+
+
+@register_detector("audio.rawgat_st")
+class RawGatStDetector(_PeerBase):
+    """RawGAT-ST (Tak et al. 2021) from a user-converted ONNX file (``SYNTHGUARD_RAWGAT_ST_ONNX``)."""
+
+    env_var = "SYNTHGUARD_RAWGAT_ST_ONNX"
+    family = "RawGAT-ST"
+    card = DetectorCard(
+        name="audio.rawgat_st",
+        version="peer-1",
+        modalities=("audio",),
+        default_enabled=False,
+        description="Peer: RawGAT-ST spectro-temporal graph attention anti-spoofing model, "
+        "multiplicative fusion (user-supplied ONNX).",
+        threshold=0.5,
+        input_spec="16 kHz mono, 64,600-sample windows over speech",
+        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
+        licence="MIT (eurecom-asp/RawGAT-ST-antispoofing)",
+        metrics={"asvspoof2019_la_eval_eer": 0.0106},
         limitations=_LIMITS,
     )

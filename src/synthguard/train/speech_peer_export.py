@@ -1,11 +1,13 @@
-"""``synthguard train speech-peer-export``: convert a user-supplied AASIST checkpoint to ONNX.
+"""``synthguard train speech-peer-export``: convert a user-supplied AASIST or RawGAT-ST checkpoint to ONNX.
 
-The published AASIST / AASIST-L ``state_dict`` files (ASVspoof 2019 LA or ASVspoof 5) are loaded
-into :class:`synthguard.train.speech_peer.AASIST` (hyper-parameters inferred from the tensor shapes),
-exported with input ``waveform`` (N, 64600) float32 at 16 kHz and output ``logits`` (N, 2), index 1 =
-bona fide, and checked against torch on random input (and on ``--check`` clips). A JSON sidecar
-records the source checkpoint's sha256 and the measured difference. Run the result with
-``audio.aasist`` (``SYNTHGUARD_AASIST_ONNX=X.onnx``).
+The architecture is recognised from the ``state_dict`` keys: the published AASIST / AASIST-L files
+(ASVspoof 2019 LA or ASVspoof 5) are loaded into :class:`synthguard.train.speech_peer.AASIST`, the
+RawGAT-ST one (``RawGAT_ST_mul.pth``, ASVspoof 2019 LA) into
+:class:`synthguard.train.speech_peer_rawgat.RawGATST`; hyper-parameters are inferred from the tensor
+shapes. Both are exported with input ``waveform`` (N, 64600) float32 at 16 kHz and output ``logits``
+(N, 2), index 1 = bona fide, and checked against torch on random input (and on ``--check`` clips). A
+JSON sidecar records the architecture, the source checkpoint's sha256 and the measured difference.
+Run the result with ``audio.aasist`` / ``audio.aasist_l`` / ``audio.rawgat_st``.
 
 Example:
     synthguard train speech-peer-export --checkpoint AASIST.pth --out var/speech/peer/aasist.onnx
@@ -25,7 +27,7 @@ __all__ = ["export", "main"]
 
 
 def _fit(x: np.ndarray, n: int) -> np.ndarray:
-    """Repeat-pad or cut to ``n`` samples, as AASIST's own evaluation does."""
+    """Repeat-pad or cut to ``n`` samples, as the AASIST and RawGAT-ST evaluations do."""
     if len(x) >= n:
         return x[:n]
     return np.tile(x, n // max(len(x), 1) + 1)[:n]
@@ -35,17 +37,24 @@ def export(checkpoint: Path, out: Path, check: list[Path] | None = None) -> dict
     """Export ``checkpoint`` to ``out``; returns the sidecar dict (also written as ``out``.json)."""
     import onnxruntime as ort
     import torch
+    from torch import nn
 
     from .speech_peer import AASIST, NB_SAMP, aasist_config
+    from .speech_peer_rawgat import RawGATST, is_rawgat_st, rawgat_st_config
 
     torch.set_num_threads(1)
     state = torch.load(str(checkpoint), map_location="cpu", weights_only=True)
-    if "pos_S" not in state:
+    model: nn.Module
+    if "pos_S" in state:
+        arch, cfg = "AASIST", aasist_config(state)
+        model = AASIST(cfg)
+    elif is_rawgat_st(state):
+        arch, cfg = "RawGAT-ST", rawgat_st_config(state)
+        model = RawGATST(cfg)
+    else:
         raise SystemExit(
-            f"{checkpoint}: not an AASIST state_dict (RawGAT-ST and others are not supported yet)"
+            f"{checkpoint}: neither an AASIST nor a RawGAT-ST state_dict (no other is supported)"
         )
-    cfg = aasist_config(state)
-    model = AASIST(cfg)
     model.load_state_dict(state)
     model.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +90,7 @@ def export(checkpoint: Path, out: Path, check: list[Path] | None = None) -> dict
             "max_abs_diff": float(np.abs(ref - got).max()),
         }
     side: dict[str, object] = {
-        "architecture": "AASIST",
+        "architecture": arch,
         "config": cfg,
         "input": "waveform (N, 64600) float32, 16 kHz",
         "output": "logits (N, 2), index 1 = bona fide",
@@ -99,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="synthguard train speech-peer-export", description=__doc__.split("\n\n")[0]
     )
-    ap.add_argument("--checkpoint", type=Path, required=True, help="AASIST or AASIST-L .pth state_dict")
+    ap.add_argument(
+        "--checkpoint", type=Path, required=True, help="AASIST, AASIST-L or RawGAT-ST .pth state_dict"
+    )
     ap.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     ap.add_argument(
         "--check", type=Path, nargs="*", default=[], help="audio clips to compare torch vs ONNX on"
