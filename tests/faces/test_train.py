@@ -42,3 +42,16 @@ def test_crop_matches_inference_geometry() -> None:
     geom = [c.center[0], c.center[1], c.side, c.angle]
     again = faces_train._crop(px, geom, 0.0, np.random.default_rng(0))
     assert np.array_equal(again, c.pixels)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_train_view_is_an_inference_sized_crop(seed: int) -> None:
+    """The finetune recipe's online view: a TRAIN_SIZE context crop in, a CROP.size crop out."""
+    size = faces_train.TRAIN_SIZE
+    px = np.random.default_rng(seed).integers(0, 255, (size, size, 3), dtype=np.uint8)
+    out = faces_train._train_view(px, np.random.default_rng(seed))
+    assert out.shape == (faces_train.CROP.size, faces_train.CROP.size, 3) and out.dtype == np.uint8
+
+
+def test_train_context_covers_the_inference_crop() -> None:
+    assert round(faces_train.CROP.size * 1.08) <= faces_train.TRAIN_SIZE
