@@ -266,7 +266,7 @@ def test_ended_stream_refuses_more_audio(loudness) -> None:
 
 
 def test_behind_real_time_windows_are_skipped_not_queued(loudness) -> None:
-    s = LiveSession(PcmFormat(16_000, "f32le", 1), LiveConfig(detector="unused"), detector=loudness)
+    s = LiveSession(PcmFormat(16_000, "f32le", 1), LiveConfig(detector="unused", hop=0.5), detector=loudness)
     skipped = s.push(voice(6.0, amp=0.9).tobytes(), score=False)
     assert skipped == [] and s.windows_skipped == 7  # windows ending at 3.0, 3.5, ... 6.0 s
     scored = s.push(voice(1.0, amp=0.9).tobytes())

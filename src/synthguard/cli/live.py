@@ -25,7 +25,9 @@ def live_command(
     realtime: Annotated[bool, typer.Option("--realtime", help="Send audio at the speed it plays.")] = False,
     chunk_ms: Annotated[int, typer.Option(help="Milliseconds of audio per chunk.")] = 100,
     window: Annotated[float, typer.Option(help="Seconds per scored window.")] = 3.0,
-    hop: Annotated[float, typer.Option(help="Seconds between windows.")] = 0.5,
+    hop: Annotated[
+        float | None, typer.Option(help="Seconds between windows (default: LiveConfig's).")
+    ] = None,
     threshold: Annotated[
         float | None, typer.Option(help="Alert threshold (default: the detector's).")
     ] = None,
@@ -47,7 +49,13 @@ def live_command(
         audio = media.audio if isinstance(media, Video) else media
         if not isinstance(audio, Audio):
             raise typer.BadParameter(f"{file} has no audio")
-        cfg = LiveConfig(detector=detector, window=window, hop=hop, threshold=threshold, diarize=diarize)
+        cfg = LiveConfig(
+            detector=detector,
+            window=window,
+            threshold=threshold,
+            diarize=diarize,
+            hop=LiveConfig().hop if hop is None else hop,
+        )
         session = LiveSession(PcmFormat(audio.sample_rate, "f32le", 1), cfg, speaker=file.stem[:64])
         flagged = False
         for ev in replay(session, audio.samples, chunk_seconds=chunk_ms / 1000, realtime=realtime):
@@ -95,7 +103,9 @@ def live_demo_command(
     detector: Annotated[str, typer.Option("--detector", "-d", help="Detector scoring each window.")] = (
         "audio.synthetic_voice"
     ),
-    hop: Annotated[float, typer.Option(help="Seconds between windows.")] = 0.5,
+    hop: Annotated[
+        float | None, typer.Option(help="Seconds between windows (default: LiveConfig's).")
+    ] = None,
 ) -> None:
     """Serve only the live demo page and the /v1/streams WebSocket (no store; for trying it out)."""
     try:
@@ -113,7 +123,7 @@ def live_demo_command(
     app.include_router(
         create_router(
             authenticate=lambda cred: "demo" if cred == secret else None,
-            config=LiveConfig(detector=detector, hop=hop),
+            config=LiveConfig(detector=detector, hop=LiveConfig().hop if hop is None else hop),
         )
     )
 

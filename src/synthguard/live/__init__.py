@@ -17,6 +17,7 @@ Example:
     ('ended', 1.0)
 """
 
+from ._alert import AlertRule
 from ._pcm import PcmFormat, StreamingResampler
 from ._ring import RingBuffer
 from ._voice import OnlineDiarizer, cosine, voice_embedding
@@ -36,6 +37,7 @@ from .session import DEFAULT_DETECTOR, LiveConfig, LiveSession
 __all__ = [
     "DEFAULT_DETECTOR",
     "Alert",
+    "AlertRule",
     "Ended",
     "Enrolled",
     "LiveConfig",

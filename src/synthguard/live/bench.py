@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from ..detectors import create_detector
 from ..media import Audio, load
+from ._alert import RULES, AlertRule, AlertState
 from ._pcm import PcmFormat
 from .events import Alert, SegmentScored
 from .session import LiveConfig, LiveSession
@@ -66,21 +67,41 @@ def latency(
     *,
     split: str = "test",
     detector: str = "audio.synthetic_voice",
-    hop: float = 0.5,
+    hop: float | None = None,
     window: float = 3.0,
-    alert_windows: int = 2,
+    alert_windows: int | None = None,
     chunk: float = 0.1,
     limit: int = 0,
     threshold: float | None = None,
+    rule: str | None = None,
+    cusum_drift: float | None = None,
+    cusum_h: float | None = None,
+    cusum_max_logit: float | None = None,
+    fast_threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Alert latency on real->synthetic streams, and false alerts on real-only streams."""
+    """Alert latency on real->synthetic streams, and false alerts on real-only streams.
+
+    Parameters left at None take the ``LiveConfig`` defaults (the shipped operating point).
+    """
     det = create_detector(detector)
     real, fake = _clips(labels, split)
     if limit:  # an even spread over the list (engines are grouped), not its head
         real = [real[round(i * len(real) / limit)] for i in range(min(limit, len(real)))]
         fake = [fake[round(i * len(fake) / limit)] for i in range(min(limit, len(fake)))]
+    opts: dict[str, Any] = {
+        "hop": hop,
+        "alert_windows": alert_windows,
+        "rule": rule,
+        "cusum_drift": cusum_drift,
+        "cusum_h": cusum_h,
+        "cusum_max_logit": cusum_max_logit,
+        "fast_threshold": fast_threshold,
+    }
     cfg = LiveConfig(
-        detector=detector, hop=hop, window=window, alert_windows=alert_windows, threshold=threshold
+        detector=detector,
+        window=window,
+        threshold=threshold,
+        **{k: v for k, v in opts.items() if v is not None},
     )
     lat, missed, early, per_engine = [], 0, 0, {}  # type: ignore[var-annotated]
     push_times: list[float] = []
@@ -124,12 +145,14 @@ def latency(
         real_seconds += len(x) / RATE
         audio_seconds += len(x) / RATE
     cpu = time.process_time() - cpu0
+    probe = LiveSession(PcmFormat(), cfg, detector=det)
     return {
         "detector": detector,
-        "hop": hop,
+        "model": f"{det.card.name}-{det.card.version}-{(det.card.weights_sha256 or 'noweights')[:12]}",
+        "hop": cfg.hop,
         "window": window,
-        "threshold": LiveSession(PcmFormat(), cfg, detector=det).threshold,
-        "alert_windows": alert_windows,
+        "rule": probe.rule.describe(),
+        "threshold": probe.threshold,
         "split": split,
         "streams": len(fake),
         "detected": len(lat),
@@ -138,6 +161,7 @@ def latency(
         "latency_p50_s": _pct(lat, 50),
         "latency_p95_s": _pct(lat, 95),
         "latency_max_s": max(lat, default=None),
+        "detected_within_2s": sum(1 for v in lat if v <= 2.0),
         "per_engine": {
             k: {"n": v["n"], "detected": v["detected"], "latency_p50_s": _pct(v["latency"], 50)}
             for k, v in sorted(per_engine.items())
@@ -151,42 +175,62 @@ def latency(
     }
 
 
-def _raises(windows: list[tuple[float, float]], thr: float, k: int, clear: float, kc: int = 3) -> list[float]:
-    """Stream times at which the session's alert rule would raise, for (window end, score) pairs."""
-    out, run, alerting = [], 0, False
+def _raises(
+    windows: list[tuple[float, float]],
+    thr: float = 0.9,
+    k: int = 2,
+    clear: float = 0.75,
+    kc: int = 3,
+    rule: AlertRule | None = None,
+) -> list[float]:
+    """Stream times at which the session's alert rule raises, for (window end, score) pairs.
+
+    ``rule`` (default: the ``consecutive`` rule of ``thr``, ``k``, ``clear``, ``kc``) runs through
+    the session's own :class:`AlertState`, so a replay decides exactly what the session would.
+    """
+    rule = rule or AlertRule(
+        "consecutive", threshold=thr, alert_windows=k, clear_threshold=clear, clear_windows=kc
+    )
+    state, out = AlertState(rule), []
     for end, score in windows:
-        if not alerting:
-            run = run + 1 if score >= thr else 0
-            if run >= k:
-                out.append(end)
-                alerting, run = True, 0
-        else:
-            run = run + 1 if score < clear else 0
-            if run >= kc:
-                alerting, run = False, 0
+        d = state.update(end, end, score)
+        if d is not None and d.state == "raised":
+            out.append(end)
     return out
 
 
-def sweep(
-    labels: Path,
-    *,
-    split: str = "val",
-    detector: str = "audio.synthetic_voice",
-    hop: float = 0.5,
-    thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
-    ks: tuple[int, ...] = (2, 3, 4),
-    limit: int = 0,
-) -> dict[str, Any]:
-    """Score every stream once, then replay the alert rule for a grid of thresholds and window counts.
+def _on_hop(
+    windows: list[tuple[float, float]], base: float, hop: float, window: float
+) -> list[tuple[float, float]]:
+    """The windows a session with ``hop`` scores, from those scored at ``base`` (hop a multiple of it).
 
-    Choose the operating point on ``val``, report it on ``test``.
+    Window ends lie on ``window + k * hop``; a window off the base grid is the tail one ``stop()``
+    scores for a stream shorter than one window, which every hop scores.
     """
+    step = round(hop / base)
+    out = []
+    for end, score in windows:
+        k = (end - window) / base
+        if abs(k - round(k)) > 1e-6 or round(k) % step == 0:
+            out.append((end, score))
+    return out
+
+
+def _score_split(
+    labels: Path, split: str, detector: str, base_hop: float, window: float, limit: int, cache: Path | None
+) -> dict[str, Any]:
+    """Score every mixed and real-only stream of a split once (at ``base_hop``), cached on disk."""
     det = create_detector(detector)
+    card = det.card
+    key = f"{card.name}-{card.version}-{(card.weights_sha256 or 'noweights')[:12]}"
+    name = f"scores_{split}_{key}_w{window:g}_h{base_hop:g}_n{limit}.json"
+    if cache is not None and (cache / name).is_file():
+        return dict(json.loads((cache / name).read_text()))
     real, fake = _clips(labels, split)
     if limit:
         real = [real[round(i * len(real) / limit)] for i in range(min(limit, len(real)))]
         fake = [fake[round(i * len(fake) / limit)] for i in range(min(limit, len(fake)))]
-    cfg = LiveConfig(detector=detector, hop=hop)
+    cfg = LiveConfig(detector=detector, hop=base_hop, window=window)
 
     def windows(x: npt.NDArray[np.float32]) -> list[tuple[float, float]]:
         s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
@@ -194,42 +238,122 @@ def sweep(
         return [(e.end, e.score) for e in evs if isinstance(e, SegmentScored)]
 
     mixed = []
-    for i, (fpath, _engine) in enumerate(fake):
+    for i, (fpath, engine) in enumerate(fake):
         r, f = _audio(real[i % len(real)]), _audio(fpath)
-        mixed.append((len(r) / RATE, windows(np.concatenate([r, f]))))
-    reals = [(len(a) / RATE, windows(a)) for a in (_audio(p) for p in real)]
-    real_seconds = sum(d for d, _ in reals)
+        mixed.append({"engine": engine, "onset": len(r) / RATE, "windows": windows(np.concatenate([r, f]))})
+    reals = []
+    for p in real:
+        x = _audio(p)
+        reals.append({"seconds": len(x) / RATE, "windows": windows(x)})
+    out = {
+        "model": key,
+        "split": split,
+        "window": window,
+        "base_hop": base_hop,
+        "mixed": mixed,
+        "real": reals,
+    }
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / name).write_text(json.dumps(out))
+    return out
+
+
+def _evaluate(scored: dict[str, Any], hop: float, rule: AlertRule) -> dict[str, Any]:
+    base, window = scored["base_hop"], scored["window"]
+    lat: list[float] = []
+    early = missed = 0
+    per_engine: dict[str, list[float]] = {}
+    for m in scored["mixed"]:
+        raised = _raises(_on_hop(m["windows"], base, hop, window), rule=rule)
+        per_engine.setdefault(m["engine"], [])
+        if not raised:
+            missed += 1
+        elif raised[0] < m["onset"]:
+            early += 1
+        else:
+            lat.append(raised[0] - m["onset"])
+            per_engine[m["engine"]].append(raised[0] - m["onset"])
+    real_seconds = sum(r["seconds"] for r in scored["real"])
+    fa = sum(len(_raises(_on_hop(r["windows"], base, hop, window), rule=rule)) for r in scored["real"])
+    return {
+        "hop": hop,
+        "rule": rule.describe(),
+        "detected": len(lat),
+        "streams": len(scored["mixed"]),
+        "alert_before_onset": early,
+        "missed": missed,
+        "latency_p50_s": _pct(lat, 50),
+        "latency_p95_s": _pct(lat, 95),
+        "detected_within_2s": sum(1 for v in lat if v <= 2.0),
+        "false_alerts": fa,
+        "false_alerts_per_hour": round(fa / max(real_seconds, 1e-9) * 3600, 1),
+        "per_engine_detected": {k: len(v) for k, v in sorted(per_engine.items())},
+    }
+
+
+def sweep(
+    labels: Path,
+    *,
+    split: str = "val",
+    detector: str = "audio.synthetic_voice",
+    hops: tuple[float, ...] = (0.5,),
+    window: float = 3.0,
+    rules: tuple[str, ...] = ("consecutive",),
+    thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    ks: tuple[int, ...] = (2, 3, 4),
+    drifts: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0),
+    hs: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0),
+    max_logits: tuple[float, ...] = (8.0,),
+    fast: tuple[float | None, ...] = (None,),
+    clear_windows: int = 3,
+    limit: int = 0,
+    cache: Path | None = Path("var/live/cache"),
+) -> dict[str, Any]:
+    """Score every stream once, then replay alert rules over a grid of their parameters and hops.
+
+    Windows are scored at the smallest hop (every other hop must be a multiple of it) and cached
+    under ``cache`` per model (name, version, weights sha256), so a second sweep costs no model
+    time. Choose the operating point on ``val``, report it on ``test``.
+    """
+    base = min(hops)
+    for h in hops:
+        if abs(h / base - round(h / base)) > 1e-6:
+            raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
+    scored = _score_split(labels, split, detector, base, window, limit, cache)
     grid = []
-    for thr in thresholds:
-        for k in ks:
-            lat, early, missed = [], 0, 0
-            for onset, w in mixed:
-                raised = _raises(w, thr, k, max(0.0, thr - 0.15))
-                if not raised:
-                    missed += 1
-                elif raised[0] < onset:
-                    early += 1
-                else:
-                    lat.append(raised[0] - onset)
-            fa = sum(len(_raises(w, thr, k, max(0.0, thr - 0.15))) for _, w in reals)
-            grid.append(
-                {
-                    "threshold": thr,
-                    "alert_windows": k,
-                    "detected": len(lat),
-                    "streams": len(mixed),
-                    "alert_before_onset": early,
-                    "missed": missed,
-                    "latency_p50_s": _pct(lat, 50),
-                    "latency_p95_s": _pct(lat, 95),
-                    "false_alerts_per_hour": round(fa / max(real_seconds, 1e-9) * 3600, 1),
-                }
-            )
+    for hop in hops:
+        for f in fast:
+            if "consecutive" in rules:
+                for thr in thresholds:
+                    for k in ks:
+                        r = AlertRule("consecutive", thr, k, fast_threshold=f, clear_windows=clear_windows)
+                        grid.append(
+                            {"threshold": thr, "alert_windows": k, "fast_threshold": f}
+                            | _evaluate(scored, hop, r)
+                        )
+            if "cusum" in rules:
+                for d in drifts:
+                    for h in hs:
+                        for ml in max_logits:
+                            r = AlertRule(
+                                "cusum",
+                                drift=d,
+                                h=h,
+                                max_logit=ml,
+                                fast_threshold=f,
+                                clear_windows=clear_windows,
+                            )
+                            grid.append(
+                                {"drift": d, "h": h, "max_logit": ml, "fast_threshold": f}
+                                | _evaluate(scored, hop, r)
+                            )
     return {
         "detector": detector,
+        "model": scored["model"],
         "split": split,
-        "hop": hop,
-        "real_seconds": round(real_seconds, 1),
+        "window": window,
+        "real_seconds": round(sum(r["seconds"] for r in scored["real"]), 1),
         "note": "latency here is stream time only (no processing time)",
         "grid": grid,
     }
@@ -318,7 +442,7 @@ def capacity(
     *,
     seconds: float = 30.0,
     detector: str = "audio.synthetic_voice",
-    hop: float = 0.5,
+    hop: float | None = None,
     audio: Path | None = None,
     port: int = 8799,
     chunk: float = 0.1,
@@ -340,7 +464,7 @@ def capacity(
             "--detector",
             detector,
             "--hop",
-            str(hop),
+            str(hop if hop is not None else LiveConfig().hop),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -389,7 +513,14 @@ def capacity(
                 }
             )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-        return {"detector": detector, "hop": hop, "chunk_s": chunk, "cpus": os.cpu_count(), "runs": results}
+        return {
+            "detector": detector,
+            "hop": hop if hop is not None else LiveConfig().hop,
+            "rule": LiveConfig().alert_rule(detector, 0.5).describe(),
+            "chunk_s": chunk,
+            "cpus": os.cpu_count(),
+            "runs": results,
+        }
     finally:
         server.terminate()
         server.wait(10)
@@ -426,23 +557,38 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("labels", type=Path)
     a.add_argument("--split", default="test")
     a.add_argument("--detector", default="audio.synthetic_voice")
-    a.add_argument("--hop", type=float, default=0.5)
+    a.add_argument("--hop", type=float, help="default: LiveConfig's")
     a.add_argument("--window", type=float, default=3.0)
-    a.add_argument("--alert-windows", type=int, default=2)
     a.add_argument("--limit", type=int, default=0)
+    a.add_argument("--rule", choices=RULES, help="default: LIVE_RULES for the detector")
+    a.add_argument("--threshold", type=float, help="consecutive rule: per-window threshold")
+    a.add_argument("--alert-windows", type=int, help="consecutive rule: windows in a row")
+    a.add_argument("--drift", type=float, help="cusum rule: drift (log-odds)")
+    a.add_argument("--h", type=float, help="cusum rule: evidence that raises")
+    a.add_argument("--max-logit", type=float, help="cusum rule: clip of a window's log-odds")
+    a.add_argument("--fast", type=float, help="single-window fast path (> 1: off)")
     sub.add_parser("overhead")
     w = sub.add_parser("sweep")
     w.add_argument("labels", type=Path)
     w.add_argument("--split", default="val")
     w.add_argument("--detector", default="audio.synthetic_voice")
-    w.add_argument("--hop", type=float, default=0.5)
+    w.add_argument("--window", type=float, default=3.0)
     w.add_argument("--limit", type=int, default=0)
-    a.add_argument("--threshold", type=float)
+    w.add_argument("--hops", type=float, nargs="+", default=[0.5], help="each a multiple of the smallest")
+    w.add_argument("--rules", choices=RULES, nargs="+", default=["consecutive"])
+    w.add_argument("--thresholds", type=float, nargs="+", default=[0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    w.add_argument("--ks", type=int, nargs="+", default=[2, 3, 4], help="consecutive: windows in a row")
+    w.add_argument("--drifts", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0])
+    w.add_argument("--hs", type=float, nargs="+", default=[2.0, 4.0, 6.0, 8.0])
+    w.add_argument("--max-logits", type=float, nargs="+", default=[8.0])
+    w.add_argument("--fast", type=float, nargs="+", default=[], help="fast-path thresholds to add to 'off'")
+    w.add_argument("--max-fa-per-hour", type=float, help="print only rows at or under this false-alert rate")
+    w.add_argument("--no-cache", action="store_true", help="rescore instead of reusing var/live/cache")
     c = sub.add_parser("capacity")
     c.add_argument("streams", type=int, nargs="+")
     c.add_argument("--seconds", type=float, default=30.0)
     c.add_argument("--detector", default="audio.synthetic_voice")
-    c.add_argument("--hop", type=float, default=0.5)
+    c.add_argument("--hop", type=float, help="default: LiveConfig's")
     c.add_argument("--audio", type=Path)
     c.add_argument("--port", type=int, default=8799)
     args = p.parse_args(argv)
@@ -456,11 +602,34 @@ def main(argv: list[str] | None = None) -> int:
             alert_windows=args.alert_windows,
             limit=args.limit,
             threshold=args.threshold,
+            rule=args.rule,
+            cusum_drift=args.drift,
+            cusum_h=args.h,
+            cusum_max_logit=args.max_logit,
+            fast_threshold=args.fast,
         )
     elif args.what == "overhead":
         out = overhead()
     elif args.what == "sweep":
-        out = sweep(args.labels, split=args.split, detector=args.detector, hop=args.hop, limit=args.limit)
+        out = sweep(
+            args.labels,
+            split=args.split,
+            detector=args.detector,
+            hops=tuple(args.hops),
+            window=args.window,
+            rules=tuple(args.rules),
+            thresholds=tuple(args.thresholds),
+            ks=tuple(args.ks),
+            drifts=tuple(args.drifts),
+            hs=tuple(args.hs),
+            max_logits=tuple(args.max_logits),
+            fast=(None, *args.fast),
+            limit=args.limit,
+            cache=None if args.no_cache else Path("var/live/cache"),
+        )
+        if args.max_fa_per_hour is not None:
+            out["grid"] = [g for g in out["grid"] if g["false_alerts_per_hour"] <= args.max_fa_per_hour]
+        out["grid"].sort(key=lambda g: (-g["detected"], g["latency_p95_s"] or 1e9))
     else:
         out = capacity(
             args.streams,

@@ -42,6 +42,7 @@ class Started:
     window: float
     hop: float
     stream_id: str = ""
+    rule: str = ""  # the alert rule and its parameters, e.g. "cusum(drift=1, h=4, max_logit=8)"
     type: ClassVar[str] = "started"
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,7 +78,9 @@ class Alert:
     ``start`` is where the first over-threshold window of the episode began, ``at`` the stream time
     at which the alert was decided (its latency from the onset is ``at - onset``). A raised alert
     carries ``clip``: the audio that caused it (up to the ring buffer, 16 kHz mono WAV) for
-    persistence and review; it is never sent to the client (not in ``to_dict``).
+    persistence and review; it is never sent to the client (not in ``to_dict``). ``rule`` names the
+    alert rule (``consecutive`` or ``cusum``); ``evidence`` is the CUSUM statistic when it raised
+    (``windows``: the windows of the episode).
     """
 
     state: Literal["raised", "cleared"]
@@ -88,6 +91,8 @@ class Alert:
     windows: int
     speaker: str | None = None
     clip: bytes = field(default=b"", repr=False, compare=False)
+    rule: str = "consecutive"
+    evidence: float | None = None
     type: ClassVar[str] = "alert"
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,6 +105,8 @@ class Alert:
             "threshold": self.threshold,
             "windows": self.windows,
             "speaker": self.speaker,
+            "rule": self.rule,
+            "evidence": self.evidence,
         }
 
 

@@ -38,6 +38,7 @@ from ..detectors import Detector, create_detector
 from ..errors import ConfigError, SynthguardError
 from ..media import Audio
 from ..speech.vad import StreamingVad
+from ._alert import RULES, AlertRule, AlertState, RuleKind, logit
 from ._pcm import TARGET_RATE, PcmDecoder, PcmFormat, StreamingResampler
 from ._ring import RingBuffer
 from ._voice import OnlineDiarizer, cosine, voice_embedding
@@ -53,7 +54,7 @@ from .events import (
     StreamError,
 )
 
-__all__ = ["DEFAULT_DETECTOR", "LIVE_THRESHOLDS", "LiveConfig", "LiveSession"]
+__all__ = ["DEFAULT_DETECTOR", "LIVE_RULES", "LIVE_THRESHOLDS", "AlertRule", "LiveConfig", "LiveSession"]
 
 DEFAULT_DETECTOR = "audio.synthetic_voice"
 
@@ -61,6 +62,15 @@ DEFAULT_DETECTOR = "audio.synthetic_voice"
 # ``python -m synthguard.live.bench sweep var/speech/data/labels.csv --split val`` (docs/benchmarks/live.md).
 # A card's threshold is tuned for whole-clip scores; single 3 s windows are noisier.
 LIVE_THRESHOLDS: dict[str, float] = {"audio.synthetic_voice": 0.9}
+
+# Per-detector default alert rule (what ``LiveConfig`` fields left at None resolve to). Detectors not
+# listed get the ``consecutive`` rule at ``LIVE_THRESHOLDS`` / the card threshold.
+# Chosen on the speech ``val`` split with ``python -m synthguard.live.bench sweep ... --split val``
+# (docs/benchmarks/live.md): the most streams alerted within 2 s of the onset at no more false alerts
+# on real speech than the consecutive rule.
+LIVE_RULES: dict[str, AlertRule] = {
+    "audio.synthetic_voice": AlertRule("cusum", drift=1.5, h=3.0, max_logit=5.0),
+}
 
 
 @dataclass(frozen=True)
@@ -72,10 +82,18 @@ class LiveConfig:
         detector_kwargs: constructor arguments of the detector (ignored when a detector is passed in).
         window: seconds of audio per scored window (the speech model is trained on 3 s).
         hop: seconds of stream between window ends; smaller = lower alert latency, more CPU.
-        threshold: score at or above which a window counts as synthetic (None: ``LIVE_THRESHOLDS`` for
-            the detector, else its card's threshold).
-        clear_threshold: an alert clears only below this (hysteresis; None: ``threshold - 0.15``).
-        alert_windows: consecutive windows at or above ``threshold`` that raise an alert.
+        rule: the alert rule, ``"consecutive"`` or ``"cusum"`` (None: ``LIVE_RULES`` for the detector,
+            else ``"consecutive"``); see :mod:`synthguard.live._alert`.
+        threshold: ``consecutive``: score at or above which a window counts as synthetic (None:
+            ``LIVE_THRESHOLDS`` for the detector, else its card's threshold).
+        alert_windows: ``consecutive``: windows in a row at or above ``threshold`` that raise an alert.
+        cusum_drift: ``cusum``: log-odds a window must exceed to add evidence (None: ``LIVE_RULES``,
+            else the logit of the threshold).
+        cusum_h: ``cusum``: accumulated log-odds evidence that raises an alert (None: ``LIVE_RULES``, else 4).
+        cusum_max_logit: ``cusum``: a window's log-odds is clipped to +-this (None: ``LIVE_RULES``, else 8).
+        fast_threshold: one window at or above this raises at once, with either rule (None:
+            ``LIVE_RULES``, else no fast path; a value > 1 turns it off).
+        clear_threshold: an alert clears only below this (hysteresis; None: the window threshold - 0.15).
         clear_windows: consecutive windows below ``clear_threshold`` that clear it.
         min_rms_db: windows quieter than this (dBFS) are not sent to the detector at all.
         ring_seconds: audio kept in memory (bounds memory per stream; >= window and enroll time).
@@ -94,11 +112,16 @@ class LiveConfig:
     detector: str = DEFAULT_DETECTOR
     detector_kwargs: Mapping[str, Any] = field(default_factory=dict)
     window: float = 3.0
-    hop: float = 0.5
+    hop: float = 0.25
+    rule: RuleKind | None = None
     threshold: float | None = None
     clear_threshold: float | None = None
     alert_windows: int = 2
     clear_windows: int = 3
+    cusum_drift: float | None = None
+    cusum_h: float | None = None
+    cusum_max_logit: float | None = None
+    fast_threshold: float | None = None
     min_rms_db: float = -50.0
     ring_seconds: float = 12.0
     diarize: bool = False
@@ -106,7 +129,7 @@ class LiveConfig:
     max_speakers: int = 8
     voice_detector: str | None = "audio.voice_match"
     mismatch_threshold: float = 0.80
-    mismatch_windows: int = 3
+    mismatch_windows: int = 6  # 1.5 s of stream at the 0.25 s hop
     enroll_seconds: float = 5.0
     max_timeline_windows: int = 20_000
 
@@ -123,6 +146,45 @@ class LiveConfig:
                 raise ConfigError(f"{name} must be in [0, 1], got {v}")
         if self.alert_windows < 1 or self.clear_windows < 1 or self.mismatch_windows < 1:
             raise ConfigError("alert_windows, clear_windows and mismatch_windows must be >= 1")
+        if self.rule is not None and self.rule not in RULES:
+            raise ConfigError(f"rule must be one of {', '.join(RULES)}, got {self.rule!r}")
+        # the cusum parameters are checked by AlertRule once resolved; fail early on the obvious
+        AlertRule(
+            "cusum",
+            drift=0.0 if self.cusum_drift is None else self.cusum_drift,
+            h=4.0 if self.cusum_h is None else self.cusum_h,
+            max_logit=8.0 if self.cusum_max_logit is None else self.cusum_max_logit,
+            fast_threshold=self.fast_threshold,
+        )
+
+    def alert_rule(self, detector: str, card_threshold: float) -> AlertRule:
+        """The alert rule of a stream scored by ``detector``: these fields, defaults from ``LIVE_RULES``."""
+        base = LIVE_RULES.get(detector)
+        thr = self.threshold if self.threshold is not None else LIVE_THRESHOLDS.get(detector, card_threshold)
+        kind = self.rule or (base.kind if base is not None else "consecutive")
+        if self.cusum_drift is not None:
+            drift = self.cusum_drift
+        elif base is not None and base.kind == "cusum":
+            drift = base.drift
+        else:
+            drift = logit(thr, 20.0)
+
+        def pick(value: float | None, name: str, fallback: float | None) -> float | None:
+            if value is not None:
+                return value
+            return getattr(base, name) if base is not None else fallback
+
+        return AlertRule(
+            kind,
+            threshold=float(thr),
+            alert_windows=self.alert_windows,
+            drift=float(drift),
+            h=float(pick(self.cusum_h, "h", 4.0) or 4.0),
+            max_logit=float(pick(self.cusum_max_logit, "max_logit", 8.0) or 8.0),
+            fast_threshold=pick(self.fast_threshold, "fast_threshold", None),
+            clear_threshold=self.clear_threshold,
+            clear_windows=self.clear_windows,
+        )
 
 
 def _wav(x: npt.NDArray[np.float32]) -> bytes:
@@ -145,10 +207,7 @@ class _Track:
     max_score: float | None = None
     speech_seconds: float = 0.0
     last_end: float = 0.0
-    run: int = 0  # consecutive windows over threshold (or under clear threshold when alerting)
-    run_start: float = 0.0
-    run_max: float = 0.0
-    alerting: bool = False
+    alert: AlertState | None = None
     truncated: bool = False
 
 
@@ -178,14 +237,9 @@ class LiveSession:
         c = self.config
         self.detector = detector or create_detector(c.detector, **dict(c.detector_kwargs))
         self.detector_name = self.detector.card.name
-        self.threshold = float(
-            c.threshold
-            if c.threshold is not None
-            else LIVE_THRESHOLDS.get(self.detector_name, self.detector.card.threshold)
-        )
-        self.clear_threshold = float(
-            c.clear_threshold if c.clear_threshold is not None else max(0.0, self.threshold - 0.15)
-        )
+        self.rule = c.alert_rule(self.detector_name, self.detector.card.threshold)
+        self.threshold = float(self.rule.window_threshold)
+        self.clear_threshold = float(self.rule.clear_below)
         self.stream_id = stream_id or uuid.uuid4().hex[:16]
         self.speaker = speaker
         self._decoder = PcmDecoder(fmt)
@@ -237,6 +291,7 @@ class LiveSession:
             self.config.window,
             self.config.hop,
             self.stream_id,
+            self.rule.describe(),
         )
 
     def push(self, data: bytes, score: bool = True) -> list[LiveEvent]:
@@ -327,7 +382,8 @@ class LiveSession:
         if tail >= self._hop and total > 0 and (total >= self._win // 2):
             events.extend(self._score(max(0, total - self._win), total))
         for track in self._tracks.values():  # an episode still open at the end is reported as raised
-            track.run = 0
+            if track.alert is not None:
+                track.alert.flush()
         self._ended = Ended(
             reason=reason,
             duration=round(self.duration, 3),
@@ -358,7 +414,10 @@ class LiveSession:
 
     # ------------------------------------------------------------------ internals
     def _notes(self) -> tuple[str, ...]:
-        notes = [f"speech (VAD): {self.speech_seconds:.1f} s of {self.duration:.1f} s"]
+        notes = [
+            f"speech (VAD): {self.speech_seconds:.1f} s of {self.duration:.1f} s",
+            f"alert rule: {self.rule.describe()}",
+        ]
         if self.windows_skipped:
             notes.append(f"{self.windows_skipped} windows were not scored: the server was behind real time")
         if self._diarizer is not None:
@@ -428,7 +487,9 @@ class LiveSession:
     def _track(self, speaker: str) -> _Track:
         t = self._tracks.get(speaker)
         if t is None:
-            t = self._tracks[speaker] = _Track(deque(maxlen=self.config.max_timeline_windows))
+            t = self._tracks[speaker] = _Track(
+                deque(maxlen=self.config.max_timeline_windows), alert=AlertState(self.rule)
+            )
         return t
 
     def _update_alert(self, speaker: str, start: float, end: float, score: float) -> list[LiveEvent]:
@@ -439,47 +500,37 @@ class LiveSession:
         t.max_score = score if t.max_score is None else max(t.max_score, score)
         t.speech_seconds += end - max(start, t.last_end)
         t.last_end = end
-        c = self.config
-        if not t.alerting:
-            if score >= self.threshold:
-                if t.run == 0:
-                    t.run_start, t.run_max = start, score
-                t.run += 1
-                t.run_max = max(t.run_max, score)
-                if t.run >= c.alert_windows:
-                    t.alerting, t.run = True, 0
-                    self.alerts += 1
-                    if len(t.alerts) < 1000:
-                        t.alerts.append((t.run_start, end))
-                    clip = _wav(
-                        self._ring.get(
-                            max(self._ring.oldest, round((t.run_start - 1.0) * TARGET_RATE)),
-                            round(end * TARGET_RATE),
-                        )
-                    )
-                    return [
-                        Alert(
-                            "raised",
-                            t.run_start,
-                            end,
-                            t.run_max,
-                            self.threshold,
-                            c.alert_windows,
-                            speaker,
-                            clip,
-                        )
-                    ]
-            else:
-                t.run = 0
+        assert t.alert is not None
+        d = t.alert.update(start, end, score)
+        if d is None:
             return []
-        if score < self.clear_threshold:
-            t.run += 1
-            if t.run >= c.clear_windows:
-                t.alerting, t.run = False, 0
-                return [Alert("cleared", start, end, score, self.clear_threshold, c.clear_windows, speaker)]
-        else:
-            t.run = 0
-        return []
+        if d.state == "cleared":
+            return [
+                Alert("cleared", d.start, end, d.score, d.threshold, d.windows, speaker, rule=self.rule.kind)
+            ]
+        self.alerts += 1
+        if len(t.alerts) < 1000:
+            t.alerts.append((d.start, end))
+        clip = _wav(
+            self._ring.get(
+                max(self._ring.oldest, round((d.start - 1.0) * TARGET_RATE)),
+                round(end * TARGET_RATE),
+            )
+        )
+        return [
+            Alert(
+                "raised",
+                d.start,
+                end,
+                d.score,
+                d.threshold,
+                d.windows,
+                speaker,
+                clip,
+                self.rule.kind,
+                d.evidence,
+            )
+        ]
 
     def _update_mismatch(
         self, speaker: str, start: float, end: float, score: float, threshold: float, method: str
