@@ -67,7 +67,7 @@ def test_augment_keeps_length_and_reports_recipe() -> None:
     reason="festival with the HTS voice (Debian festvox-us-slt-hts) is not installed",
 )
 def test_unseen_engine_set_pairs_real_test_clips_with_hts_fakes(tmp_path: Path) -> None:
-    import soundfile as sf
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
 
     from synthguard.bench import Dataset
     from synthguard.train.speech_data import build_unseen_set
