@@ -127,23 +127,33 @@ class _PeerBase(Detector):
         )
 
 
+def _peer_card(name: str, description: str, licence: str, eval_eer: float) -> DetectorCard:
+    """The card of a published ASVspoof 2019 LA checkpoint run from a user-supplied ONNX file."""
+    return DetectorCard(
+        name=name,
+        version="peer-1",
+        modalities=("audio",),
+        default_enabled=False,
+        description=description,
+        threshold=0.5,
+        input_spec="16 kHz mono, 64,600-sample windows over speech",
+        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
+        licence=licence,
+        metrics={"asvspoof2019_la_eval_eer": eval_eer},
+        limitations=_LIMITS,
+    )
+
+
 @register_detector("audio.aasist")
 class AasistDetector(_PeerBase):
     """AASIST (Jung et al. 2022) from a user-converted ONNX file (``SYNTHGUARD_AASIST_ONNX``)."""
 
     env_var = "SYNTHGUARD_AASIST_ONNX"
-    card = DetectorCard(
-        name="audio.aasist",
-        version="peer-1",
-        modalities=("audio",),
-        default_enabled=False,
-        description="Peer: AASIST spectro-temporal graph attention anti-spoofing model (user-supplied ONNX).",
-        threshold=0.5,
-        input_spec="16 kHz mono, 64,600-sample windows over speech",
-        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
-        licence="MIT (clovaai/aasist)",
-        metrics={"asvspoof2019_la_eval_eer": 0.0083},
-        limitations=_LIMITS,
+    card = _peer_card(
+        "audio.aasist",
+        "Peer: AASIST spectro-temporal graph attention anti-spoofing model (user-supplied ONNX).",
+        "MIT (clovaai/aasist)",
+        0.0083,
     )
 
 
@@ -152,18 +162,8 @@ class AasistLDetector(_PeerBase):
     """AASIST-L (85k parameters) from a user-converted ONNX file (``SYNTHGUARD_AASIST_L_ONNX``)."""
 
     env_var = "SYNTHGUARD_AASIST_L_ONNX"
-    card = DetectorCard(
-        name="audio.aasist_l",
-        version="peer-1",
-        modalities=("audio",),
-        default_enabled=False,
-        description="Peer: AASIST-L, the light AASIST (user-supplied ONNX).",
-        threshold=0.5,
-        input_spec="16 kHz mono, 64,600-sample windows over speech",
-        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
-        licence="MIT (clovaai/aasist)",
-        metrics={"asvspoof2019_la_eval_eer": 0.0099},
-        limitations=_LIMITS,
+    card = _peer_card(
+        "audio.aasist_l", "Peer: AASIST-L, the light AASIST (user-supplied ONNX).", "MIT (clovaai/aasist)", 0.0099
     )
 
 
@@ -173,17 +173,10 @@ class RawGatStDetector(_PeerBase):
 
     env_var = "SYNTHGUARD_RAWGAT_ST_ONNX"
     family = "RawGAT-ST"
-    card = DetectorCard(
-        name="audio.rawgat_st",
-        version="peer-1",
-        modalities=("audio",),
-        default_enabled=False,
-        description="Peer: RawGAT-ST spectro-temporal graph attention anti-spoofing model, "
+    card = _peer_card(
+        "audio.rawgat_st",
+        "Peer: RawGAT-ST spectro-temporal graph attention anti-spoofing model, "
         "multiplicative fusion (user-supplied ONNX).",
-        threshold=0.5,
-        input_spec="16 kHz mono, 64,600-sample windows over speech",
-        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
-        licence="MIT (eurecom-asp/RawGAT-ST-antispoofing)",
-        metrics={"asvspoof2019_la_eval_eer": 0.0106},
-        limitations=_LIMITS,
+        "MIT (eurecom-asp/RawGAT-ST-antispoofing)",
+        0.0106,
     )
