@@ -30,13 +30,13 @@ from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError
 from ..media import Media
 from ..results import Evidence, Segment
-from ..speech.analysis import MIN_SPEECH, aggregate
+from ..speech.analysis import MIN_SPEECH
 from ..speech.features import SAMPLE_RATE
 from ..speech.vad import detect_speech
 from ..speech.windowing import Window, speech_windows
 from .base import Detector, DetectorCard, verify_weights
 from .registry import register_detector
-from .speech import audio_samples, timeline_artifacts
+from .speech import audio_samples, window_evidence
 
 __all__ = ["AasistDetector", "AasistLDetector", "RawGatStDetector"]
 
@@ -99,31 +99,14 @@ class _PeerBase(Detector):
             z = logits - logits.max(axis=1, keepdims=True)
             p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
             segments.extend(Segment(w.start, w.end, float(ps)) for w, ps in zip(part, p[:, 0], strict=True))
-        span = [(r.start, r.end) for r in regions]
-        if not segments:
-            return Evidence(
-                self.card.name,
-                self.card.version,
-                "audio",
-                None,
-                self.card.threshold,
-                notes=("no speech found (VAD): silence, noise, tones or music are not scored",),
-                seconds=time.perf_counter() - t0,
-            )
-        score = aggregate(np.array([s.score for s in segments], dtype=np.float64))
-        arts = timeline_artifacts(
-            self.card.name, segments, duration, span, self.card.threshold, plot=self.plot
-        )
-        return Evidence(
-            self.card.name,
-            self.card.version,
-            "audio",
-            score,
-            self.card.threshold,
-            segments=tuple(segments),
-            artifacts=arts,
-            seconds=time.perf_counter() - t0,
-            notes=(f"peer model ({self.family}); window score = softmax P(spoof)",),
+        return window_evidence(
+            self.card,
+            segments,
+            duration,
+            [(r.start, r.end) for r in regions],
+            plot=self.plot,
+            started=t0,
+            note=f"peer model ({self.family}); window score = softmax P(spoof)",
         )
 
 

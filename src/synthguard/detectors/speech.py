@@ -36,7 +36,7 @@ from ..speech.vad import detect_speech
 from .base import Detector, DetectorCard, bundled_card, verify_weights
 from .registry import register_detector
 
-__all__ = ["SyntheticVoiceDetector", "audio_samples", "timeline_artifacts"]
+__all__ = ["SyntheticVoiceDetector", "audio_samples", "timeline_artifacts", "window_evidence"]
 
 MODEL_DIR = resources.files("synthguard") / "models" / "speech"
 
@@ -130,6 +130,43 @@ def timeline_artifacts(
     return tuple(arts)
 
 
+def window_evidence(
+    card: DetectorCard,
+    segments: list[Segment],
+    duration: float,
+    regions: list[tuple[float, float]],
+    *,
+    plot: bool,
+    started: float,
+    note: str,
+) -> Evidence:
+    """Evidence of a window-scoring speech detector: the clip score aggregated from ``segments``
+    with its timeline artifacts, or ``score=None`` and a "no speech" note when nothing was scored."""
+    if not segments:
+        return Evidence(
+            card.name,
+            card.version,
+            "audio",
+            None,
+            card.threshold,
+            notes=("no speech found (VAD): silence, noise, tones or music are not scored",),
+            seconds=time.perf_counter() - started,
+            artifacts=timeline_artifacts(card.name, [], duration, regions, card.threshold, plot=False),
+        )
+    score = aggregate(np.array([s.score for s in segments], dtype=np.float64))
+    return Evidence(
+        card.name,
+        card.version,
+        "audio",
+        score,
+        card.threshold,
+        segments=tuple(segments),
+        artifacts=timeline_artifacts(card.name, segments, duration, regions, card.threshold, plot=plot),
+        notes=(note,),
+        seconds=time.perf_counter() - started,
+    )
+
+
 @register_detector("audio.synthetic_voice")
 class SyntheticVoiceDetector(Detector):
     """Scores speech windows with the bundled ONNX model; silence and non-speech are skipped.
@@ -203,37 +240,14 @@ class SyntheticVoiceDetector(Detector):
         samples = audio_samples(media, self.card.name)
         duration = len(samples) / SAMPLE_RATE
         segments, regions = self.window_scores(samples)
-        if not segments:
-            note = "no speech found (VAD): silence, noise, tones or music are not scored"
-            return Evidence(
-                self.card.name,
-                self.card.version,
-                "audio",
-                None,
-                self.card.threshold,
-                notes=(note,),
-                seconds=time.perf_counter() - t0,
-                artifacts=timeline_artifacts(
-                    self.card.name, [], duration, regions, self.card.threshold, plot=False
-                ),
-            )
-        score = aggregate(np.array([s.score for s in segments], dtype=np.float64))
         speech = sum(b - a for a, b in regions)
-        notes = (
-            f"{len(segments)} windows over {speech:.1f} s of speech in {duration:.1f} s; "
+        return window_evidence(
+            self.card,
+            segments,
+            duration,
+            regions,
+            plot=self.plot,
+            started=t0,
+            note=f"{len(segments)} windows over {speech:.1f} s of speech in {duration:.1f} s; "
             "clip score = mean of the top half of window scores",
-        )
-        arts = timeline_artifacts(
-            self.card.name, segments, duration, regions, self.card.threshold, plot=self.plot
-        )
-        return Evidence(
-            self.card.name,
-            self.card.version,
-            "audio",
-            score,
-            self.card.threshold,
-            segments=tuple(segments),
-            artifacts=arts,
-            notes=notes,
-            seconds=time.perf_counter() - t0,
         )
