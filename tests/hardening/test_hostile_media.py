@@ -20,7 +20,7 @@ MEMORY_LIMIT_MB = 1500  # peak RSS of the child that loads the whole corpus
 
 CHILD = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, re, sys, time
     from pathlib import Path
     from synthguard.errors import MediaError
     from synthguard.media import load
@@ -35,7 +35,9 @@ CHILD = textwrap.dedent(
         except Exception as exc:  # an untyped error is a failure of the test
             result = "UNTYPED " + type(exc).__name__ + ": " + str(exc)[:200]
         out.append({"name": path.name, "result": result, "seconds": time.perf_counter() - t0})
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak; ru_maxrss would carry over the forking pytest's peak
+    status = Path("/proc/self/status").read_text()
+    rss = int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
     print(json.dumps({"cases": out, "peak_rss_mb": rss}))
     """
 )
