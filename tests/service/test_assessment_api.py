@@ -17,7 +17,11 @@ from synthguard.store import ROLES, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "assessment" / "questionnaire.yaml").read_bytes()
-TODAY = datetime.now(UTC).date().isoformat()
+
+
+def today() -> str:
+    """UTC today, read when called: a module constant goes stale when the suite runs across midnight."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def post(
@@ -25,13 +29,13 @@ def post(
     key: str | None,
     questionnaire: bytes = EXAMPLE,
     start: str = "2026-01-01",
-    end: str = TODAY,
+    end: str | None = None,
     **form: str,
 ) -> Any:
     return client.post(
         "/v1/assessments",
         files={"questionnaire": ("questionnaire.yaml", questionnaire, "application/yaml")},
-        data={"from": start, "to": end, **form},
+        data={"from": start, "to": end or today(), **form},
         headers=auth(key) if key else {},
     )
 
@@ -55,11 +59,12 @@ def test_json_report_measures_the_store_and_is_audited(
     ).json()["id"]
     assert client.get(f"/v1/scans/{job}?wait=20", headers=auth(keys["admin"])).json()["status"] == "done"
 
-    r = post(client, keys["auditor"], format="json")
+    end = today()  # read after the scan finished, so the period holds it even across midnight
+    r = post(client, keys["auditor"], end=end, format="json")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     report = from_json(r.content)
-    assert report.period.start.isoformat() == "2026-01-01" and report.period.end.isoformat() == TODAY
+    assert report.period.start.isoformat() == "2026-01-01" and report.period.end.isoformat() == end
     assert report.facts.scanned_total >= 1
     assert r.headers["x-synthguard-assessment-status"] == report.conclusion.status
     digest = hashlib.sha256(r.content).hexdigest()
