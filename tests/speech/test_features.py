@@ -1,4 +1,4 @@
-"""NumPy log-mel: shapes, a known tone lands in the right band, and no drift from training."""
+"""Model inputs: log-mel shapes, a known tone lands in the right band, raw-sample windows, no drift from training."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from synthguard.speech.analysis import WINDOW_FRAMES, aggregate, window_features
+from synthguard.speech.analysis import (
+    WINDOW_FRAMES,
+    WINDOW_SAMPLES,
+    aggregate,
+    window_features,
+    window_inputs,
+    window_samples,
+)
 from synthguard.speech.features import N_MELS, frames_for, log_mel, mel_filterbank, normalise_window
 
 from .conftest import speechlike, tone
@@ -53,12 +60,49 @@ def test_aggregate(scores: list[float], expected: float | None) -> None:
     assert got == (pytest.approx(expected) if expected is not None else None)
 
 
-def test_features_match_training_fingerprint() -> None:
-    """The card stores log-mel statistics of a fixed chirp computed at training time."""
+def test_window_samples_are_the_windows_of_window_features() -> None:
+    x = np.concatenate([speechlike(5.0), np.zeros(16_000, np.float32)])
+    ws_mel, _ = window_features(x)
+    ws, w = window_samples(x)
+    assert ws == ws_mel and w.shape == (len(ws), WINDOW_SAMPLES) and w.dtype == np.float32
+    a = round(ws[1].start * 16_000)
+    np.testing.assert_array_equal(w[1][: len(x) - a], x[a : a + WINDOW_SAMPLES])
+
+
+def test_window_inputs_dispatches_on_the_front_end() -> None:
+    x = speechlike(4.0)
+    assert window_inputs("wave", x)[1].shape[1:] == (WINDOW_SAMPLES,)
+    assert window_inputs("mel", x)[1].shape[1:] == (WINDOW_FRAMES, N_MELS)
+    with pytest.raises(ValueError, match="front end"):
+        window_inputs("cqt", x)
+
+
+def _bundled_card() -> dict[str, object]:
     card = resources.files("synthguard") / "models" / "speech" / "card.json"
     if not card.is_file():
         pytest.skip("no bundled speech model")
-    fp = json.loads(card.read_text("utf-8"))["feature_fingerprint"]
+    return dict(json.loads(card.read_text("utf-8")))
+
+
+def test_bundled_model_reads_what_its_card_says() -> None:
+    """The ONNX input is named after the card's front end and has the card's window size."""
+    import onnxruntime as ort
+
+    card = _bundled_card()
+    spec = dict(card["input"])  # type: ignore[call-overload]
+    path = resources.files("synthguard") / "models" / "speech" / str(card["weights_file"])
+    inp = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()[0]
+    front = spec.get("front", "mel")
+    assert inp.name == front
+    assert inp.shape[1:] == ([WINDOW_SAMPLES] if front == "wave" else [WINDOW_FRAMES, N_MELS])
+
+
+def test_features_match_training_fingerprint() -> None:
+    """A log-mel model's card stores log-mel statistics of a fixed chirp computed at training time."""
+    card = _bundled_card()
+    if "feature_fingerprint" not in card:
+        pytest.skip("the bundled model reads raw samples, not log-mel")
+    fp = dict(card["feature_fingerprint"])  # type: ignore[call-overload]
     t = np.arange(16_000) / 16_000
     m = log_mel((0.5 * np.sin(2 * np.pi * (100 + 3000 * t) * t)).astype(np.float32))
     assert m.shape[0] == fp["frames"]

@@ -1,7 +1,8 @@
 """``audio.synthetic_voice``: is this speech synthesized or voice-converted?
 
-A small log-mel CNN (ONNX, shipped in ``synthguard/models/speech``) scores 3 s windows laid over
-the speech that the VAD found (silence is not evidence); window logits are Platt-calibrated on a
+A small CNN on the raw 16 kHz samples (ONNX, shipped in ``synthguard/models/speech``; log-mel models
+of the 1.x line still load) scores 3 s windows laid over the speech that the VAD found (silence is
+not evidence); window logits are Platt-calibrated on a
 held-out split, and the clip score is the mean of the top half of the window scores. Clips without
 speech get ``score=None`` and a note. Trained and documented by ``synthguard train speech``.
 
@@ -30,7 +31,7 @@ from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError, DetectorInputError
 from ..media import Audio, Media, Video
 from ..results import Artifact, Evidence, Segment
-from ..speech.analysis import HOP_SECONDS, WINDOW_SECONDS, aggregate, window_features
+from ..speech.analysis import FRONTS, HOP_SECONDS, WINDOW_SECONDS, aggregate, window_inputs
 from ..speech.features import SAMPLE_RATE
 from ..speech.vad import detect_speech
 from .base import Detector, DetectorCard, bundled_card, verify_weights
@@ -53,8 +54,9 @@ def _card() -> DetectorCard:
         name="audio.synthetic_voice",
         version=str(c.get("version", "0")),
         modalities=("audio",),
-        description="Synthetic / voice-converted speech detector: log-mel CNN on 3 s VAD windows, "
-        "calibrated clip score and per-window timeline.",
+        description="Synthetic / voice-converted speech detector: "
+        f"{'raw-waveform' if c.get('input', {}).get('front') == 'wave' else 'log-mel'} CNN on 3 s VAD "
+        "windows, calibrated clip score and per-window timeline.",
         threshold=float(c.get("threshold", 0.5)),
         input_spec="mono audio, any rate (resampled to 16 kHz), 0.5 s and up; scored on speech only",
         weights_file=c.get("weights_file"),
@@ -205,6 +207,13 @@ class SyntheticVoiceDetector(Detector):
         self.a, self.b = float(c.get("a", 1.0)), float(c.get("b", 0.0))
         self.hop, self.plot, self.batch = float(hop), bool(plot), max(1, int(batch))
         self.session = onnx_session(path, ort_threads(threads), owner=self.card.name)
+        # the model's front end is its input's name: "wave" (raw samples) or "mel" (log-mel, 1.x models)
+        self.front = self.session.get_inputs()[0].name
+        if self.front not in FRONTS:
+            raise DetectorError(
+                f"audio.synthetic_voice: {path.name} reads an input named {self.front!r}; "
+                f"a speech model reads one of {', '.join(FRONTS)}"
+            )
 
     def window_scores(
         self, samples: npt.NDArray[np.float32]
@@ -224,9 +233,9 @@ class SyntheticVoiceDetector(Detector):
                 a = int(start * SAMPLE_RATE)
                 b = min(len(samples), int((stop + WINDOW_SECONDS) * SAMPLE_RATE))
                 shifted = [type(r)(max(0.0, r.start - start), min(r.end, stop) - start) for r in part]
-                windows, feats = window_features(samples[a:b], hop=self.hop, regions=shifted)
+                windows, inputs = window_inputs(self.front, samples[a:b], hop=self.hop, regions=shifted)
                 if len(windows):
-                    logits = self.session.run(None, {"mel": feats})[0].reshape(-1).astype(np.float64)
+                    logits = self.session.run(None, {self.front: inputs})[0].reshape(-1).astype(np.float64)
                     probs = 1.0 / (1.0 + np.exp(-np.clip(self.a * logits + self.b, -60.0, 60.0)))
                     segments.extend(
                         Segment(round(w.start + start, 3), round(w.end + start, 3), float(p))

@@ -3,10 +3,11 @@
 - :mod:`~synthguard.speech.vad`: voice activity on 16 kHz float32 arrays or streaming chunks.
 - :mod:`~synthguard.speech.windowing`: fixed-length windows over speech regions.
 - :mod:`~synthguard.speech.features`: NumPy log-mel, identical in training and inference.
-- :mod:`~synthguard.speech.analysis`: windows + features of a clip, and clip-score aggregation.
+- :mod:`~synthguard.speech.analysis`: windows + model inputs (samples or log-mel) of a clip, and
+  clip-score aggregation.
 """
 
-from .analysis import aggregate, window_features
+from .analysis import aggregate, window_features, window_inputs, window_samples
 from .features import log_mel
 from .vad import SpeechRegion, StreamingVad, VadConfig, detect_speech
 from .windowing import Window, speech_windows
@@ -21,4 +22,6 @@ __all__ = [
     "log_mel",
     "speech_windows",
     "window_features",
+    "window_inputs",
+    "window_samples",
 ]

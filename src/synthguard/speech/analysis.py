@@ -1,7 +1,9 @@
-"""From samples to model inputs: VAD, windows and per-window log-mel, plus clip aggregation.
+"""From samples to model inputs: VAD, windows and their model input, plus clip aggregation.
 
-One function feeds both the detector and training (``synthguard.train.speech``), so the windows
-and features a model was trained on are exactly the ones it is served.
+A speech model reads one of two *front ends*: ``wave`` (the window's 16 kHz samples, 48,000 per 3 s
+window; the model normalises them itself) or ``mel`` (per-window normalised log-mel, (298, 64)).
+One function per front end feeds both the detector and training (``synthguard.train.speech``), so
+the windows and inputs a model was trained on are exactly the ones it is served.
 
 Example:
     >>> import numpy as np
@@ -21,12 +23,41 @@ from .features import N_MELS, SAMPLE_RATE, frames_for, log_mel, normalise_window
 from .vad import SpeechRegion, VadConfig, detect_speech
 from .windowing import Window, cut, speech_windows
 
-__all__ = ["HOP_SECONDS", "MIN_SPEECH", "WINDOW_FRAMES", "WINDOW_SECONDS", "aggregate", "window_features"]
+__all__ = [
+    "FRONTS",
+    "HOP_SECONDS",
+    "MIN_SPEECH",
+    "WINDOW_FRAMES",
+    "WINDOW_SAMPLES",
+    "WINDOW_SECONDS",
+    "aggregate",
+    "window_features",
+    "window_inputs",
+    "window_samples",
+]
 
 WINDOW_SECONDS = 3.0
 HOP_SECONDS = 2.0
 MIN_SPEECH = 0.2  # windows with less speech than this fraction are not scored
-WINDOW_FRAMES = frames_for(round(WINDOW_SECONDS * SAMPLE_RATE))
+WINDOW_SAMPLES = round(WINDOW_SECONDS * SAMPLE_RATE)
+WINDOW_FRAMES = frames_for(WINDOW_SAMPLES)
+FRONTS = ("wave", "mel")  # a model's front end; also the name of its ONNX input
+
+
+def _scored_windows(
+    x: npt.NDArray[np.float32],
+    hop: float,
+    regions: Sequence[SpeechRegion] | None,
+    vad: VadConfig | None,
+) -> list[Window]:
+    """The windows of a clip that hold enough speech to be scored."""
+    if regions is None:
+        regions = detect_speech(x, vad)
+    return [
+        w
+        for w in speech_windows(regions, len(x) / SAMPLE_RATE, length=WINDOW_SECONDS, hop=hop)
+        if w.speech >= MIN_SPEECH
+    ]
 
 
 def window_features(
@@ -38,17 +69,43 @@ def window_features(
 ) -> tuple[list[Window], npt.NDArray[np.float32]]:
     """Speech windows of a 16 kHz mono clip and their normalised log-mel, shape (N, frames, mels)."""
     x = np.asarray(samples, dtype=np.float32)
-    if regions is None:
-        regions = detect_speech(x, vad)
-    windows = [
-        w
-        for w in speech_windows(regions, len(x) / SAMPLE_RATE, length=WINDOW_SECONDS, hop=hop)
-        if w.speech >= MIN_SPEECH
-    ]
+    windows = _scored_windows(x, hop, regions, vad)
     feats = np.zeros((len(windows), WINDOW_FRAMES, N_MELS), dtype=np.float32)
     for i, w in enumerate(windows):
         feats[i] = normalise_window(log_mel(cut(x, w, SAMPLE_RATE, WINDOW_SECONDS)))
     return windows, feats
+
+
+def window_samples(
+    samples: npt.NDArray[np.floating],
+    *,
+    hop: float = HOP_SECONDS,
+    regions: Sequence[SpeechRegion] | None = None,
+    vad: VadConfig | None = None,
+) -> tuple[list[Window], npt.NDArray[np.float32]]:
+    """Speech windows of a 16 kHz mono clip and their samples, shape (N, 48000), zero-padded at the end."""
+    x = np.asarray(samples, dtype=np.float32)
+    windows = _scored_windows(x, hop, regions, vad)
+    out = np.zeros((len(windows), WINDOW_SAMPLES), dtype=np.float32)
+    for i, w in enumerate(windows):
+        out[i] = cut(x, w, SAMPLE_RATE, WINDOW_SECONDS)
+    return windows, out
+
+
+def window_inputs(
+    front: str,
+    samples: npt.NDArray[np.floating],
+    *,
+    hop: float = HOP_SECONDS,
+    regions: Sequence[SpeechRegion] | None = None,
+    vad: VadConfig | None = None,
+) -> tuple[list[Window], npt.NDArray[np.float32]]:
+    """The windows and model inputs for a model with front end ``front`` (``wave`` or ``mel``)."""
+    if front == "wave":
+        return window_samples(samples, hop=hop, regions=regions, vad=vad)
+    if front == "mel":
+        return window_features(samples, hop=hop, regions=regions, vad=vad)
+    raise ValueError(f"unknown speech front end {front!r}; expected one of {FRONTS}")
 
 
 def aggregate(window_scores: npt.NDArray[np.floating]) -> float | None:

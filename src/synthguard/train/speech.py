@@ -1,8 +1,9 @@
 """``synthguard train speech``: rebuild the bundled synthetic-speech model end to end.
 
 Steps: (1) generate the data set (real LibriSpeech + six fake engines, ``speech_data``), (2) cut
-VAD windows and log-mel features with the runtime's own code (``synthguard.speech.analysis``), with
-random codec/resample/noise/reverb variants applied to both classes, (3) train the small CNN on one
+VAD windows and their model inputs (raw samples for the default ``wave`` front end, log-mel for
+``--front mel``) with the runtime's own code (``synthguard.speech.analysis``), with random
+codec/resample/noise/reverb variants applied to both classes, (3) train the small CNN on one
 CPU thread, (4) Platt-calibrate on val windows and pick the clip threshold at val EER, (5) export
 ONNX + ``card.json``, (6) report clip-level test EER clean and under codecs, and optionally
 (``--loeo``) leave-one-engine-out EER for every engine.
@@ -29,7 +30,15 @@ import numpy as np
 import numpy.typing as npt
 
 from ..bench.metrics import eer
-from ..speech.analysis import HOP_SECONDS, WINDOW_FRAMES, WINDOW_SECONDS, aggregate, window_features
+from ..speech.analysis import (
+    FRONTS,
+    HOP_SECONDS,
+    WINDOW_FRAMES,
+    WINDOW_SAMPLES,
+    WINDOW_SECONDS,
+    aggregate,
+    window_inputs,
+)
 from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
 from .speech_data import ENGINES, Clip, augment, build_dataset, codec_roundtrip, read_labels, resample
 
@@ -40,13 +49,30 @@ DEFAULT_LIBRISPEECH = (
     / "speech"
     / "librispeech"
 )
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "2.0.0"
+WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
+EPOCHS = 10
+COMMON_LIMITS = (
+    "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
+    "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
+    "Leave-one-engine-out EER is the honest estimate for unseen engines. The VAD is energy-based: "
+    "rhythmic music can be taken for speech."
+)
+LIMITATIONS = {
+    "wave": "Reads raw samples, so it sees the waveform's phase and fine time structure: it catches vocoder "
+    "re-synthesis (WORLD, Griffin-Lim) that log-mel models miss, but with 50 re-synthesised training clips "
+    "per vocoder it still misses some of them. " + COMMON_LIMITS,
+    "mel": "Detects TTS engines (Piper/VITS, espeak-ng, flite, festival) well, but is nearly blind to "
+    "vocoder re-synthesis of real speech (Griffin-Lim ~chance, WORLD weak): a log-mel front end "
+    "discards the phase and keeps the envelope those methods copy from real speech. 8 kHz "
+    "(telephone-band) audio raises false positives. " + COMMON_LIMITS,
+}
 
 
 @dataclass
 class Windows:
-    """Cached model inputs: features and, per window, label, engine, clip and condition."""
+    """Cached model inputs (samples or log-mel) and, per window, label, engine, clip and condition."""
 
     x: npt.NDArray[np.float16]
     y: npt.NDArray[np.int8]
@@ -86,9 +112,10 @@ def extract(
     hop: float,
     seed: int,
     conditions: Sequence[str] = ("clean",),
+    front: str = "wave",
     log: Callable[[str], None] = print,
 ) -> Windows:
-    """Features of every clip of ``split``: each fixed condition plus ``variants`` random augmentations."""
+    """Model inputs of every clip of ``split``: each fixed condition plus ``variants`` random augmentations."""
     rng = np.random.default_rng(seed)
     xs, ys, es, cs, ks = [], [], [], [], []
     sel = [(i, r) for i, r in enumerate(rows) if r.split == split]
@@ -97,14 +124,14 @@ def extract(
         versions = [(k, _condition(y, c)) for k, c in enumerate(conditions)]
         versions += [(-1, augment(y, rng)[0]) for _ in range(variants)]
         for k, v in versions:
-            _, f = window_features(v, hop=hop)
+            _, f = window_inputs(front, v, hop=hop)
             xs.append(f.astype(np.float16))
             ys.append(np.full(len(f), r.label == "fake", np.int8))
             es.append(np.full(len(f), ENGINES.index(r.engine) if r.engine in ENGINES else -1, np.int16))
             cs.append(np.full(len(f), i, np.int32))
             ks.append(np.full(len(f), k, np.int8))
         if n % 100 == 0:
-            log(f"  features {split}: {n}/{len(sel)} clips")
+            log(f"  {front} inputs {split}: {n}/{len(sel)} clips")
     return Windows(
         np.concatenate(xs), np.concatenate(ys), np.concatenate(es), np.concatenate(cs), np.concatenate(ks)
     )
@@ -127,22 +154,25 @@ def train_model(
     epochs: int,
     seed: int,
     fraction: float = 1.0,
+    front: str = "wave",
     log: Callable[[str], None] = print,
 ) -> Any:
-    """Train :class:`SpeechCNN` on one thread; keeps the epoch with the best val window EER."""
+    """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
+    keeps the epoch with the best val window EER."""
     import torch
 
-    from .speech_model import SpeechCNN
+    from .speech_model import SpeechCNN, WaveCNN
 
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = SpeechCNN()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-3)
-    n_all, bs = len(train.y), 64
+    model: Any = WaveCNN() if front == "wave" else SpeechCNN()
+    lr, bs = (2e-3, 32) if front == "wave" else (3e-3, 64)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-3)
+    n_all = len(train.y)
     n = max(bs, int(n_all * fraction))  # windows per epoch: a fresh random subset each epoch
     steps = epochs * ((n + bs - 1) // bs)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     pos = float(train.y.mean())
     pos_weight = torch.tensor((1 - pos) / max(pos, 1e-6))
     best: tuple[float, dict[str, object]] | None = None
@@ -152,8 +182,7 @@ def train_model(
         order = rng.permutation(n_all)[:n]
         for s in range(0, n, bs):
             idx = np.sort(order[s : s + bs])
-            xb = torch.from_numpy(train.x[idx].astype(np.float32))
-            _spec_augment(xb, rng)
+            xb = torch.from_numpy(_augment_batch(train.x[idx].astype(np.float32), front, rng))
             yb = torch.from_numpy(train.y[idx].astype(np.float32))
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, pos_weight=pos_weight)
             opt.zero_grad()
@@ -171,6 +200,18 @@ def train_model(
     if best is not None:
         model.load_state_dict(best[1])
     return model
+
+
+def _augment_batch(
+    x: npt.NDArray[np.float32], front: str, rng: np.random.Generator
+) -> npt.NDArray[np.float32]:
+    """Training-time changes to a batch, both classes alike: for samples a random polarity per window
+    and one random shift (< 25 ms) per batch; for log-mel SpecAugment masks."""
+    if front == "wave":
+        x *= rng.choice(np.array([-1.0, 1.0], np.float32), size=(len(x), 1))
+        return np.roll(x, int(rng.integers(0, 400)), axis=1)
+    _spec_augment(x, rng)
+    return x
 
 
 def _spec_augment(x: Any, rng: np.random.Generator) -> None:
@@ -266,8 +307,9 @@ def predict_onnx(path: Path, x: npt.NDArray[np.floating], bs: int = 256) -> npt.
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
     out = [
-        sess.run(None, {"mel": np.asarray(x[s : s + bs], dtype=np.float32)})[0] for s in range(0, len(x), bs)
+        sess.run(None, {name: np.asarray(x[s : s + bs], dtype=np.float32)})[0] for s in range(0, len(x), bs)
     ]
     return np.concatenate(out).astype(np.float64).reshape(-1) if out else np.zeros(0)
 
@@ -290,24 +332,48 @@ def _at_threshold(
     return float(np.mean(real)) if real else 0.0, float(np.mean(fake)) if fake else 0.0
 
 
-def export_onnx(model: Any, path: Path) -> None:
-    """ONNX with input ``mel`` (N, frames, mels) and output ``logit`` (N,)."""
+def export_onnx(model: Any, path: Path, front: str = "wave") -> None:
+    """ONNX with input ``wave`` (N, samples) or ``mel`` (N, frames, mels) and output ``logit`` (N,)."""
     import torch
 
     model.eval()
-    dummy = torch.zeros(1, WINDOW_FRAMES, N_MELS)
+    dummy = torch.zeros(1, WINDOW_SAMPLES) if front == "wave" else torch.zeros(1, WINDOW_FRAMES, N_MELS)
     with warnings.catch_warnings():  # TorchScript exporter: deprecated, but needs no onnxscript
         warnings.simplefilter("ignore")  # also TracerWarnings about shape arithmetic
         torch.onnx.export(
             model,
             (dummy,),
             str(path),
-            input_names=["mel"],
+            input_names=[front],
             output_names=["logit"],
-            dynamic_axes={"mel": {0: "n"}, "logit": {0: "n"}},
+            dynamic_axes={front: {0: "n"}, "logit": {0: "n"}},
             opset_version=17,
             dynamo=False,
         )
+
+
+def _input_spec(front: str) -> dict[str, object]:
+    """The card's description of what the model reads."""
+    spec: dict[str, object] = {
+        "front": front,
+        "sample_rate": SAMPLE_RATE,
+        "window_seconds": WINDOW_SECONDS,
+        "hop_seconds": HOP_SECONDS,
+    }
+    if front == "wave":
+        spec |= {
+            "samples": WINDOW_SAMPLES,
+            "normalisation": "each window scaled to unit RMS inside the model",
+        }
+    else:
+        spec |= {
+            "n_mels": N_MELS,
+            "win": WIN,
+            "hop": HOP,
+            "frames": WINDOW_FRAMES,
+            "normalisation": "per-window scalar mean/std of natural-log mel power",
+        }
+    return spec
 
 
 def feature_fingerprint() -> dict[str, float]:
@@ -325,7 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--librispeech", type=Path, default=DEFAULT_LIBRISPEECH)
     ap.add_argument("--work", type=Path, default=Path("var/speech"))
     ap.add_argument("--out", type=Path, default=Path("src/synthguard/models/speech"))
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument(
+        "--front",
+        choices=FRONTS,
+        default="wave",
+        help="model input: raw samples (WaveCNN, default) or log-mel (SpeechCNN, the 1.x models)",
+    )
+    ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
@@ -343,11 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rebuild-data", action="store_true", help="regenerate clips even if labels.csv exists")
     ap.add_argument("--loeo", action="store_true", help="also run leave-one-engine-out")
     ap.add_argument("--loeo-only", action="store_true", help="only run leave-one-engine-out")
-    ap.add_argument("--loeo-epochs", type=int, default=2)
+    ap.add_argument("--loeo-epochs", type=int, default=EPOCHS, help="default: as the shipped model")
     ap.add_argument(
         "--loeo-subsample",
         type=float,
-        default=0.25,
+        default=0.5,
         help="fraction of training windows each leave-one-engine-out model sees per epoch (CPU budget)",
     )
     ap.add_argument("--loeo-engines", nargs="*", default=list(ENGINES), help="engines to hold out in turn")
@@ -364,17 +436,27 @@ def main(argv: list[str] | None = None) -> int:
     rows = list(read_labels(csv_path))
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(csv_path.read_bytes() + f"{args.variants}-{args.seed}".encode()).hexdigest()[:10]
-    log("features (cached under var/speech/cache)")
+    tag = f"{args.variants}-{args.seed}" + ("" if args.front == "mel" else f"-{args.front}")
+    key = hashlib.sha256(csv_path.read_bytes() + tag.encode()).hexdigest()[:10]
+    log(f"{args.front} inputs (cached under {cache})")
     train = _cached(
         cache / f"train-{key}.npz",
         lambda: extract(
-            rows, data_dir, "train", variants=args.variants, hop=1.5, seed=args.seed + 1, log=log
+            rows,
+            data_dir,
+            "train",
+            variants=args.variants,
+            hop=1.5,
+            seed=args.seed + 1,
+            front=args.front,
+            log=log,
         ),
     )
     val = _cached(
         cache / f"val-{key}.npz",
-        lambda: extract(rows, data_dir, "val", variants=1, hop=HOP_SECONDS, seed=args.seed + 2, log=log),
+        lambda: extract(
+            rows, data_dir, "val", variants=1, hop=HOP_SECONDS, seed=args.seed + 2, front=args.front, log=log
+        ),
     )
     test = _cached(
         cache / f"test-{key}.npz",
@@ -386,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             hop=HOP_SECONDS,
             seed=args.seed + 3,
             conditions=TEST_CONDITIONS,
+            front=args.front,
             log=log,
         ),
     )
@@ -394,16 +477,22 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {}
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
-        onnx_path = args.out / "speech_cnn.onnx"
+        onnx_path = args.out / WEIGHTS[args.front]
         if args.recalibrate:
             log(f"recalibrating the existing {onnx_path} (no training)")
             old_card = json.loads((args.out / "card.json").read_text())
             n_params = int(old_card.get("parameters", 0))
         else:
             model = train_model(
-                train, val, epochs=args.epochs, seed=args.seed, fraction=args.fraction, log=log
+                train,
+                val,
+                epochs=args.epochs,
+                seed=args.seed,
+                fraction=args.fraction,
+                front=args.front,
+                log=log,
             )
-            export_onnx(model, onnx_path)
+            export_onnx(model, onnx_path, args.front)
             n_params = sum(p.numel() for p in model.parameters())
         val_logits, test_logits = predict_onnx(onnx_path, val.x), predict_onnx(onnx_path, test.x)
         a, b = fit_platt(val_logits, val.y)
@@ -437,17 +526,8 @@ def main(argv: list[str] | None = None) -> int:
             "weights_file": onnx_path.name,
             "sha256": sha,
             "parameters": n_params,
-            "input": {
-                "sample_rate": SAMPLE_RATE,
-                "window_seconds": WINDOW_SECONDS,
-                "hop_seconds": HOP_SECONDS,
-                "n_mels": N_MELS,
-                "win": WIN,
-                "hop": HOP,
-                "frames": WINDOW_FRAMES,
-                "normalisation": "per-window scalar mean/std of natural-log mel power",
-            },
-            "feature_fingerprint": feature_fingerprint(),
+            "input": _input_spec(args.front),
+            **({"feature_fingerprint": feature_fingerprint()} if args.front == "mel" else {}),
             "calibration": {"method": "platt", "a": a, "b": b, "aggregate": "mean of top half of windows"},
             "threshold_rule": f"{args.target_fpr:.0%} of real val clips (clean + augmented) flagged",
             "threshold": round(threshold, 4),
@@ -461,15 +541,7 @@ def main(argv: list[str] | None = None) -> int:
             "terms": "LibriSpeech CC BY 4.0; voices under their packages' licences. Research use; retrain "
             "on your own licensed data for production.",
             "metrics": metrics,
-            "limitations": (
-                "Detects TTS engines (Piper/VITS, espeak-ng, flite, festival) well, but is nearly blind to "
-                "vocoder re-synthesis of real speech (Griffin-Lim ~chance, WORLD weak): a log-mel front end "
-                "discards the phase and keeps the envelope those methods copy from real speech. Trained on "
-                "read English audiobook speech and local engines only; modern neural voice cloning (XTTS, "
-                "ElevenLabs, VALL-E style) is unseen. 8 kHz (telephone-band) audio raises false positives. "
-                "Leave-one-engine-out EER is the honest estimate for unseen engines. The VAD is energy-based: "
-                "rhythmic music can be taken for speech."
-            ),
+            "limitations": LIMITATIONS[args.front],
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "command": command,
         }
@@ -491,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
                 epochs=args.loeo_epochs,
                 seed=args.seed,
                 fraction=args.loeo_subsample,
+                front=args.front,
                 log=log,
             )
             vm = val.engine != ei
