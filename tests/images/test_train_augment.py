@@ -25,3 +25,22 @@ def test_fake_reals_history_only_touches_fakes() -> None:
     hist = reals_history(_img(), np.random.default_rng(0))
     assert hist.shape == _img().shape
     assert not np.array_equal(hist, _img())
+
+
+def test_extra_reals_only_from_train_split_one_per_video(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from synthguard.train.images import load_extra_reals
+
+    lines = ["file,label,video,source_video,split"]
+    for i in range(12):
+        split = ("train", "val", "test")[i % 3]
+        lines.append(f"faces/r{i}.jpg,real,v{i}.mp4,v{i}.mp4,{split}")
+        lines.append(f"faces/r{i}b.jpg,real,v{i}.mp4,v{i}.mp4,{split}")  # a second item of the same video
+        lines.append(f"faces/f{i}.jpg,fake,f{i}.mp4,v{i}.mp4,{split}")
+    (tmp_path / "labels.csv").write_text("\n".join(lines) + "\n")
+    rows = load_extra_reals(tmp_path, 3, seed=0)
+    assert len(rows) == 3
+    assert all(r.label == 0 and r.split == "train" and r.source == "extra" for r in rows)
+    names = {r.path.name for r in rows}
+    assert names <= {f"r{i}.jpg" for i in range(0, 12, 3)}  # train-split reals, first item per video
+    assert rows == load_extra_reals(tmp_path, 3, seed=0)  # reproducible
+    assert len(load_extra_reals(tmp_path, 100)) == 4  # capped at the available videos

@@ -6,7 +6,9 @@ What it does, in order:
 2. Puts *both classes* through the same random platform-style processing before cutting patches
    (resize x0.45-1.0 or x1.05-1.5 with a random filter, JPEG q60-95, random crops), so JPEG/size
    cues cannot separate them. ``--p-fake-reals`` (off in the shipped recipe) first gives a share
-   of the fakes the upscale-and-crop history the real photos had.
+   of the fakes the upscale-and-crop history the real photos had. ``--extra-reals DIR
+   --extra-reals-n N`` (off in the shipped recipe) adds N real images from another set's
+   ``train`` split (e.g. DFDC video frames) to the training reals.
 3. Trains a small CNN on 64 px patches whose first layer is a fixed high-pass filter: the network
    sees noise residuals, not colours or scene layout.
 4. Scores an image as the mean patch logit over a grid (the same code path as the runtime detector),
@@ -102,6 +104,20 @@ def load_rows(data: Path) -> list[Row]:
             short = "coco" if "coco" in src else "imagenet" if "imagenet" in src else "sd"
             rows.append(Row(data / r["file"], 1 if r["label"] == "fake" else 0, short, r["split"]))
     return rows
+
+
+def load_extra_reals(data: Path, n: int, seed: int = 0) -> list[Row]:
+    """``n`` rows labelled ``real`` from the ``train`` split of another set (one per video when the
+    set has a ``video`` column), chosen reproducibly. Val/test rows are never used, so the other
+    set's val/test reals stay free for probing."""
+    with (data / "labels.csv").open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["label"] == "real" and r.get("split", "train") == "train"]
+    by_video: dict[str, dict[str, str]] = {}
+    for r in sorted(rows, key=lambda r: r["file"]):
+        by_video.setdefault(r.get("video") or r["file"], r)
+    keys = sorted(by_video)
+    pick = np.random.default_rng(seed).choice(len(keys), size=min(n, len(keys)), replace=False)
+    return [Row(data / by_video[keys[i]]["file"], 0, "extra", "train") for i in sorted(pick)]
 
 
 def decode(path: Path) -> U8:
@@ -316,7 +332,13 @@ def train_cnn(images: list[U8], labels: Sequence[int], cfg: TrainConfig, log: Ca
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * math.ceil(len(x) / cfg.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps)
-    lossf = torch.nn.BCEWithLogitsLoss()
+    n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
+    # classes are balanced in the shipped recipe; extra reals are re-weighted to keep them so
+    lossf = (
+        torch.nn.BCEWithLogitsLoss()
+        if n_pos == n_neg
+        else torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(n_neg / max(n_pos, 1.0)))
+    )
     for ep in range(cfg.epochs):
         net.train()
         order = rng.permutation(len(x))
@@ -626,13 +648,20 @@ def ship(
     work: Path,
     log: Callable[[str], None],
     export: bool = True,
+    extra: Sequence[tuple[Row, U8]] = (),
 ) -> dict[str, Any]:
-    """Train on ``train``, calibrate on ``val`` (clean + re-encoded), report on ``test``."""
+    """Train on ``train`` (plus ``extra`` real training images), calibrate on ``val`` (clean +
+    re-encoded), report on ``test``."""
     split = np.array([r.split for r in rows])
     y = np.array([r.label for r in rows])
     tr = np.flatnonzero(split == "train")
     t0 = time.perf_counter()
-    net = train_cnn([images[i] for i in tr], y[tr].tolist(), cfg, log)
+    net = train_cnn(
+        [images[i] for i in tr] + [px for _, px in extra],
+        y[tr].tolist() + [r.label for r, _ in extra],
+        cfg,
+        log,
+    )
     train_s = time.perf_counter() - t0
     onnx_path = (out_dir if export else work) / "ai_image_patch_cnn.onnx"
     sha = export_onnx(net, onnx_path)
@@ -680,7 +709,13 @@ def ship(
         "training_data": "DiffusionDB (Stable Diffusion v1.x, CC0) vs COCO val (Flickr licences) and "
         "ImageNet val (non-commercial) photos, 512x512, from ../shared/data/images/"
         "diffusiondb-coco (train split, 202 real / 202 fake). Research use only; retrain "
-        "on your own licensed data for production.",
+        "on your own licensed data for production."
+        + (
+            f" Plus {len(extra)} real frames from the train split of {extra[0][0].path.parent.parent.name} "
+            "(see that set's terms)."
+            if extra
+            else ""
+        ),
         "training": {**cfg.__dict__, "widths": list(cfg.widths), "seconds": round(train_s, 1)},
         "metrics": metrics,
         "limitations": "Trained on one generator family (Stable Diffusion v1.x) and 404 images; other "
@@ -723,6 +758,10 @@ def main(argv: list[str] | None = None) -> int:
         default=TrainConfig.p_fake_reals,
         help="share of fakes given the reals' upscale",
     )
+    ap.add_argument(
+        "--extra-reals", type=Path, help="another set (labels.csv) whose train-split reals are added"
+    )
+    ap.add_argument("--extra-reals-n", type=int, default=0, help="how many extra reals (one per video)")
     ap.add_argument("--no-augment", action="store_true", help="ablation: train without re-encoding")
     ap.add_argument("--merge", nargs="+", help="summarise several compare_raw.json files together")
     ap.add_argument("--compare-only", action="store_true", help="only run the comparison")
@@ -771,7 +810,15 @@ def main(argv: list[str] | None = None) -> int:
         (args.work / "compare_summary.json").write_text(json.dumps(summary, indent=2))
         log(json.dumps(summary, indent=1))
     if not args.compare_only:
-        ship(rows, images, cfg, args.out, args.work, log, export=not args.no_export)
+        extra_rows = (
+            load_extra_reals(args.extra_reals, args.extra_reals_n, args.seed)
+            if args.extra_reals and args.extra_reals_n > 0
+            else []
+        )
+        extra = [(r, decode(r.path)) for r in extra_rows]
+        if extra:
+            log(f"added {len(extra)} extra train reals from {args.extra_reals}")
+        ship(rows, images, cfg, args.out, args.work, log, export=not args.no_export, extra=extra)
     return 0
 
 
