@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthguard.train.speech import eer_threshold, fit_platt
+from synthguard.train.speech import _augment_batch, _splice_real, eer_threshold, fit_platt
 from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
 
 from .conftest import SR, silence, speechlike
@@ -20,6 +20,33 @@ def test_platt_recovers_known_calibration() -> None:
     y = (rng.random(len(z)) < 1 / (1 + np.exp(-(0.5 * z - 1.0)))).astype(int)
     a, b = fit_platt(z, y)
     assert a == pytest.approx(0.5, abs=0.05) and b == pytest.approx(-1.0, abs=0.1)
+
+
+def test_splice_puts_the_end_of_a_real_window_in_front_of_either_class() -> None:
+    rng = np.random.default_rng(0)
+    pool = np.stack([np.full(48_000, float(i), np.float32) for i in range(10)])  # window i holds i
+    real = np.array([1, 3])
+    x = np.full((400, 48_000), -1.0, np.float32)
+    _splice_real(x, pool, real, 0.5, rng)
+    changed = x[:, 0] != -1.0
+    assert 0.4 < changed.mean() < 0.6  # the share
+    assert set(np.unique(x[changed, 0])) <= {1.0, 3.0}  # only real windows are spliced in
+    k = (x[changed] != -1.0).sum(axis=1)
+    assert k.min() >= 1 and k.max() <= 32_000  # at most 2 s, so >= 1 s of the window stays
+    assert (x[changed, -1] == -1.0).all() and (x[~changed] == -1.0).all()
+    before = x.copy()
+    _splice_real(x, pool, real, 0.0, rng)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_wave_batch_augmentation_only_flips_and_shifts() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, 48_000)).astype(np.float32)
+    y = _augment_batch(x.copy(), "wave", rng)
+    shift = next(s for s in range(400) if np.allclose(np.abs(np.roll(x[0], s)), np.abs(y[0])))
+    for a, b in zip(x, y, strict=True):  # one shift (< 25 ms) for the batch, a sign per window
+        rolled = np.roll(a, shift)
+        assert np.allclose(rolled, b) or np.allclose(-rolled, b)
 
 
 def test_eer_threshold_separable() -> None:

@@ -69,7 +69,7 @@ LIVE_THRESHOLDS: dict[str, float] = {"audio.synthetic_voice": 0.9}
 # (docs/benchmarks/live.md): the most streams alerted within 2 s of the onset at no more false alerts
 # on real speech than the consecutive rule.
 LIVE_RULES: dict[str, AlertRule] = {
-    "audio.synthetic_voice": AlertRule("cusum", drift=1.5, h=3.0, max_logit=5.0),
+    "audio.synthetic_voice": AlertRule("cusum", drift=2.5, h=1.0, max_logit=5.0),
 }
 
 

@@ -53,6 +53,7 @@ MODEL_VERSION = "2.0.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 10
+SPLICE = 0.5
 COMMON_LIMITS = (
     "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
@@ -155,10 +156,16 @@ def train_model(
     seed: int,
     fraction: float = 1.0,
     front: str = "wave",
+    splice: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
-    keeps the epoch with the best val window EER."""
+    keeps the epoch with the best val window EER.
+
+    ``splice``: the share of training windows (either class) whose first 0-2 s are replaced by the
+    end of a random real window, label kept (a fake window still holds >= 1 s of fake speech).
+    It teaches the model to flag a window that is only partly synthetic (a live room's onset) and
+    that a seam between two recordings is no evidence by itself."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -173,6 +180,7 @@ def train_model(
     n = max(bs, int(n_all * fraction))  # windows per epoch: a fresh random subset each epoch
     steps = epochs * ((n + bs - 1) // bs)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
+    real = np.flatnonzero(train.y == 0)
     pos = float(train.y.mean())
     pos_weight = torch.tensor((1 - pos) / max(pos, 1e-6))
     best: tuple[float, dict[str, object]] | None = None
@@ -182,7 +190,10 @@ def train_model(
         order = rng.permutation(n_all)[:n]
         for s in range(0, n, bs):
             idx = np.sort(order[s : s + bs])
-            xb = torch.from_numpy(_augment_batch(train.x[idx].astype(np.float32), front, rng))
+            batch = _augment_batch(train.x[idx].astype(np.float32), front, rng)
+            if splice > 0:
+                _splice_real(batch, train.x, real, splice, rng)
+            xb = torch.from_numpy(batch)
             yb = torch.from_numpy(train.y[idx].astype(np.float32))
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, pos_weight=pos_weight)
             opt.zero_grad()
@@ -212,6 +223,22 @@ def _augment_batch(
         return np.roll(x, int(rng.integers(0, 400)), axis=1)
     _spec_augment(x, rng)
     return x
+
+
+def _splice_real(
+    x: npt.NDArray[np.float32],
+    pool: npt.NDArray[np.floating],
+    real: npt.NDArray[np.intp],
+    share: float,
+    rng: np.random.Generator,
+) -> None:
+    """In place: for ``share`` of the rows, the first k samples (k up to 2 s, uniform) become the last
+    k samples of a random real window; both classes alike (see :func:`train_model`)."""
+    longest = 2 * SAMPLE_RATE
+    for i in np.flatnonzero(rng.random(len(x)) < share):
+        k = int(rng.integers(1, longest + 1))
+        r = pool[int(rng.choice(real))]
+        x[i, :k] = r[len(r) - k :]
 
 
 def _spec_augment(x: Any, rng: np.random.Generator) -> None:
@@ -399,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument(
+        "--splice",
+        type=float,
+        default=SPLICE,
+        help="share of training windows that start with 0-2 s of a real window (wave front only)",
+    )
+    ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
@@ -490,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 fraction=args.fraction,
                 front=args.front,
+                splice=args.splice,
                 log=log,
             )
             export_onnx(model, onnx_path, args.front)
@@ -527,6 +561,13 @@ def main(argv: list[str] | None = None) -> int:
             "sha256": sha,
             "parameters": n_params,
             "input": _input_spec(args.front),
+            "recipe": {
+                "epochs": args.epochs,
+                "fraction_per_epoch": args.fraction,
+                "splice": args.splice,
+                "variants": args.variants,
+                "seed": args.seed,
+            },
             **({"feature_fingerprint": feature_fingerprint()} if args.front == "mel" else {}),
             "calibration": {"method": "platt", "a": a, "b": b, "aggregate": "mean of top half of windows"},
             "threshold_rule": f"{args.target_fpr:.0%} of real val clips (clean + augmented) flagged",
@@ -564,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 fraction=args.loeo_subsample,
                 front=args.front,
+                splice=args.splice,
                 log=log,
             )
             vm = val.engine != ei
