@@ -726,7 +726,10 @@ def ship(
         "history (the training reals were upscaled to 512 px): 3-fold CV AUC drops from 0.94 to 0.72 when "
         "only the fakes are upscaled the same way (docs/benchmarks/images.md). Re-encoding lowers scores, "
         "so the 0.5 threshold flags clean real photos too often (test FPR 0.17): set thresholds per "
-        "channel in the policy.",
+        "channel in the policy. Real photos from a capture pipeline it never saw score as AI-generated: all "
+        "100 real DFDC video-frame face crops were flagged at 0.5 (scripts/images/other_reals_probe.py); it "
+        "has learned the training reals' pipeline, not 'camera vs generator', so do not use it to auto-label "
+        "traffic without per-channel thresholds and human review.",
     }
     (out_dir if export else work).joinpath("card.json").write_text(json.dumps(card, indent=2) + "\n")
     log(json.dumps(metrics, indent=1))
