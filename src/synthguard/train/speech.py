@@ -63,7 +63,10 @@ COMMON_LIMITS = (
 LIMITATIONS = {
     "wave": "Reads raw samples, so it sees the waveform's phase and fine time structure: it catches vocoder "
     "re-synthesis (WORLD, Griffin-Lim) that log-mel models miss, but with 50 re-synthesised training clips "
-    "per vocoder it still misses some of them. " + COMMON_LIMITS,
+    "per vocoder it still misses some of them, and a vocoder absent from training (WORLD left out) stays "
+    "invisible. Some real recordings score as synthetic: all ten clips of one LibriSpeech test reader "
+    "(3080, likely processed audio) do, which is most of the test false positives; expect the same for "
+    "heavily denoised or compressed real speech. " + COMMON_LIMITS,
     "mel": "Detects TTS engines (Piper/VITS, espeak-ng, flite, festival) well, but is nearly blind to "
     "vocoder re-synthesis of real speech (Griffin-Lim ~chance, WORLD weak): a log-mel front end "
     "discards the phase and keeps the envelope those methods copy from real speech. 8 kHz "
@@ -625,8 +628,9 @@ def main(argv: list[str] | None = None) -> int:
                 for cond, value in conds.items():
                     card_doc["metrics"][f"loeo_eer_{cond}_{eng}"] = value
             card_doc["loeo_protocol"] = (
-                f"train without engine X ({args.loeo_epochs} epochs, {args.loeo_subsample:.0%} of windows per "
-                "epoch), Platt on val without X, clip-level EER of real test clips vs X's test clips"
+                f"train without engine X ({args.front} front end, {args.loeo_epochs} epochs, "
+                f"{args.loeo_subsample:.0%} of windows per epoch, splice {args.splice}), Platt on val without "
+                "X, clip-level EER of real test clips vs X's test clips"
             )
             card_path.write_text(json.dumps(card_doc, indent=2) + "\n")
     (args.work / "train_results.json").write_text(json.dumps(results, indent=2) + "\n")
