@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -60,36 +60,21 @@ def _scored_windows(
     ]
 
 
-def window_features(
-    samples: npt.NDArray[np.floating],
-    *,
-    hop: float = HOP_SECONDS,
-    regions: Sequence[SpeechRegion] | None = None,
-    vad: VadConfig | None = None,
-) -> tuple[list[Window], npt.NDArray[np.float32]]:
-    """Speech windows of a 16 kHz mono clip and their normalised log-mel, shape (N, frames, mels)."""
-    x = np.asarray(samples, dtype=np.float32)
-    windows = _scored_windows(x, hop, regions, vad)
-    feats = np.zeros((len(windows), WINDOW_FRAMES, N_MELS), dtype=np.float32)
-    for i, w in enumerate(windows):
-        feats[i] = normalise_window(log_mel(cut(x, w, SAMPLE_RATE, WINDOW_SECONDS)))
-    return windows, feats
+def _mel_input(window: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return normalise_window(log_mel(window))
 
 
-def window_samples(
-    samples: npt.NDArray[np.floating],
-    *,
-    hop: float = HOP_SECONDS,
-    regions: Sequence[SpeechRegion] | None = None,
-    vad: VadConfig | None = None,
-) -> tuple[list[Window], npt.NDArray[np.float32]]:
-    """Speech windows of a 16 kHz mono clip and their samples, shape (N, 48000), zero-padded at the end."""
-    x = np.asarray(samples, dtype=np.float32)
-    windows = _scored_windows(x, hop, regions, vad)
-    out = np.zeros((len(windows), WINDOW_SAMPLES), dtype=np.float32)
-    for i, w in enumerate(windows):
-        out[i] = cut(x, w, SAMPLE_RATE, WINDOW_SECONDS)
-    return windows, out
+def _wave_input(window: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return window  # the model scales each window itself
+
+
+# front end -> (shape of one window's input, how it is made from the window's samples)
+_FRONT_ENDS: dict[
+    str, tuple[tuple[int, ...], Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]]
+] = {
+    "wave": ((WINDOW_SAMPLES,), _wave_input),
+    "mel": ((WINDOW_FRAMES, N_MELS), _mel_input),
+}
 
 
 def window_inputs(
@@ -100,12 +85,39 @@ def window_inputs(
     regions: Sequence[SpeechRegion] | None = None,
     vad: VadConfig | None = None,
 ) -> tuple[list[Window], npt.NDArray[np.float32]]:
-    """The windows and model inputs for a model with front end ``front`` (``wave`` or ``mel``)."""
-    if front == "wave":
-        return window_samples(samples, hop=hop, regions=regions, vad=vad)
-    if front == "mel":
-        return window_features(samples, hop=hop, regions=regions, vad=vad)
-    raise ValueError(f"unknown speech front end {front!r}; expected one of {FRONTS}")
+    """The speech windows of a 16 kHz mono clip and the model input of each, for a model with front
+    end ``front``: ``wave`` (N, 48000) samples, zero-padded at the end, or ``mel`` (N, frames, mels)."""
+    if front not in _FRONT_ENDS:
+        raise ValueError(f"unknown speech front end {front!r}; expected one of {FRONTS}")
+    shape, make = _FRONT_ENDS[front]
+    x = np.asarray(samples, dtype=np.float32)
+    windows = _scored_windows(x, hop, regions, vad)
+    out = np.zeros((len(windows), *shape), dtype=np.float32)
+    for i, w in enumerate(windows):
+        out[i] = make(cut(x, w, SAMPLE_RATE, WINDOW_SECONDS))
+    return windows, out
+
+
+def window_features(
+    samples: npt.NDArray[np.floating],
+    *,
+    hop: float = HOP_SECONDS,
+    regions: Sequence[SpeechRegion] | None = None,
+    vad: VadConfig | None = None,
+) -> tuple[list[Window], npt.NDArray[np.float32]]:
+    """Speech windows of a 16 kHz mono clip and their normalised log-mel, shape (N, frames, mels)."""
+    return window_inputs("mel", samples, hop=hop, regions=regions, vad=vad)
+
+
+def window_samples(
+    samples: npt.NDArray[np.floating],
+    *,
+    hop: float = HOP_SECONDS,
+    regions: Sequence[SpeechRegion] | None = None,
+    vad: VadConfig | None = None,
+) -> tuple[list[Window], npt.NDArray[np.float32]]:
+    """Speech windows of a 16 kHz mono clip and their samples, shape (N, 48000), zero-padded at the end."""
+    return window_inputs("wave", samples, hop=hop, regions=regions, vad=vad)
 
 
 def aggregate(window_scores: npt.NDArray[np.floating]) -> float | None:
