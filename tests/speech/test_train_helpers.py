@@ -112,3 +112,43 @@ def test_unseen_engine_set_pairs_real_test_clips_with_hts_fakes(tmp_path: Path) 
     for item in items[2:]:
         x, sr = sf.read(str(item.path))
         assert sr == SR and len(x) > SR and item.groups["engine"] == "festival_hts"
+
+
+def _tiny_data(root: Path, sf: object) -> Path:
+    data = root / "data"
+    (data / "clips").mkdir(parents=True)
+    lines = ["file,label,split,engine,speaker"]
+    for i, split in enumerate(("test", "test", "train")):
+        sf.write(str(data / "clips" / f"r{i}.wav"), speechlike(2.0, seed=i), SR, subtype="PCM_16")  # type: ignore[attr-defined]
+        lines.append(f"clips/r{i}.wav,real,{split},librispeech,{i}")
+    (data / "labels.csv").write_text("\n".join(lines) + "\n")
+    return data
+
+
+def test_unseen_vocoder_sets_resynthesise_the_real_test_clips(tmp_path: Path) -> None:
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    pytest.importorskip("pyworld", reason="pyworld comes with the train extra")
+
+    from synthguard.bench import Dataset
+    from synthguard.train.speech_data import build_unseen_set
+
+    csv_path = build_unseen_set(
+        _tiny_data(tmp_path, sf),
+        tmp_path / "unseen",
+        n=2,
+        families=("mel_griffinlim", "lpc_vocoder"),
+        log=lambda _m: None,
+    )
+    items = list(Dataset.from_csv(csv_path, split="test"))
+    assert [i.label for i in items] == [0, 0, 1, 1, 1, 1]
+    assert [i.groups["engine"] for i in items[2:]] == ["mel_griffinlim"] * 2 + ["lpc_vocoder"] * 2
+    for item in items[2:]:
+        x, sr = sf.read(str(item.path))
+        assert sr == SR and len(x) > SR and np.isfinite(x).all() and np.abs(x).max() > 0.01
+
+
+def test_unseen_set_rejects_an_unknown_family(tmp_path: Path) -> None:
+    from synthguard.train.speech_data import build_unseen_set
+
+    with pytest.raises(ValueError, match="unknown unseen family 'vall_e'"):
+        build_unseen_set(tmp_path, tmp_path / "out", families=("vall_e",))

@@ -113,15 +113,20 @@ def engine_eer_command(
 def make_unseen_command(
     data: Path = typer.Option(Path("var/speech/data"), help="the data set `synthguard train speech` made"),
     out: Path = typer.Option(Path("var/speech/unseen"), help="where the evaluation set goes"),
-    n: int = typer.Option(30, help="clips of the unseen engine"),
+    n: int = typer.Option(30, help="clips of each unseen family"),
+    family: list[str] = typer.Option(
+        ["festival_hts"],
+        "--family",
+        help="festival_hts (HTS voice), mel_griffinlim (mel-spectrogram inversion), lpc_vocoder; repeatable",
+    ),
 ) -> None:
-    """Build a test set of an engine family no model was trained on (festival HTS voice) beside
-    the real test clips; score it with `synthguard bench DETECTOR OUT/labels.csv --split test`."""
+    """Build a test set of engine families no model was trained on beside the real test clips;
+    score it with `synthguard bench DETECTOR OUT/labels.csv --split test`."""
     from ..train.speech_data import build_unseen_set
 
     try:
-        build_unseen_set(data, out, n=n, log=typer.echo)
-    except (RuntimeError, FileNotFoundError) as exc:
+        build_unseen_set(data, out, n=n, families=family, log=typer.echo)
+    except (RuntimeError, FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
 
 

