@@ -593,7 +593,11 @@ def build_dataset(
                     sr, speaker = SR, spk
                 save(normalise(x, sr, rng_np), split, engine, f"{engine}_{split}_{i:03d}", "fake", speaker)
             log(f"fake {split} {engine}: {n} clips")
-    csv_path = out_dir / "labels.csv"
+    return write_labels(out_dir / "labels.csv", rows)
+
+
+def write_labels(csv_path: Path, rows: Sequence[Clip]) -> Path:
+    """Write a labels.csv (``file,label,split,engine,speaker``); returns its path."""
     with csv_path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "label", "split", "engine", "speaker"])
@@ -662,11 +666,6 @@ def build_unseen_set(
             sf.write(str(out_dir / rel), normalise(x, sr, rng_np), SR, subtype="PCM_16")
             out_rows.append(Clip(rel.as_posix(), "fake", "test", family, speaker))
         log(f"unseen set: {n} {family} clips")
-    csv_path = out_dir / "labels.csv"
-    with csv_path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "label", "split", "engine", "speaker"])
-        for c in out_rows:
-            w.writerow([c.file, c.label, c.split, c.engine, c.speaker])
+    csv_path = write_labels(out_dir / "labels.csv", out_rows)
     log(f"unseen set: {len(rows)} real + {n} clips of each of {', '.join(families)} -> {csv_path}")
     return csv_path
