@@ -295,25 +295,26 @@ def build_net(widths: Sequence[int]) -> Any:
     )
 
 
+def augment_as(cfg: TrainConfig, px: U8, rng: np.random.Generator, label: int) -> U8:
+    """:func:`augment` with the processing parameters of a training config."""
+    return augment(
+        px,
+        rng,
+        cfg.p_downscale,
+        label=label,
+        down_min=cfg.down_min,
+        p_upscale=cfg.p_upscale,
+        p_fake_reals=cfg.p_fake_reals,
+    )
+
+
 def make_patches(
     images: list[U8], labels: Sequence[int], cfg: TrainConfig, rng: np.random.Generator
 ) -> tuple[U8, npt.NDArray[np.float32]]:
     xs, ys = [], []
     for px, y in zip(images, labels, strict=True):
         for _ in range(cfg.versions):
-            img = (
-                augment(
-                    px,
-                    rng,
-                    cfg.p_downscale,
-                    label=int(y),
-                    down_min=cfg.down_min,
-                    p_upscale=cfg.p_upscale,
-                    p_fake_reals=cfg.p_fake_reals,
-                )
-                if cfg.augment
-                else px
-            )
+            img = augment_as(cfg, px, rng, int(y)) if cfg.augment else px
             xs.append(random_patches(img, PATCH, cfg.patches_per_version, rng))
             ys.append(np.full(cfg.patches_per_version, y, np.float32))
     return np.concatenate(xs), np.concatenate(ys)
@@ -542,18 +543,7 @@ def cross_validate(
     t0 = time.perf_counter()
     views = {c: [perturb(px, c, int(lab)) for px, lab in zip(images, y, strict=True)] for c in CV_CONDITIONS}
     frng = np.random.default_rng(cfg.seed + 1)
-    views["train"] = [
-        augment(
-            px,
-            frng,
-            cfg.p_downscale,
-            label=int(lab),
-            down_min=cfg.down_min,
-            p_upscale=cfg.p_upscale,
-            p_fake_reals=cfg.p_fake_reals,
-        )
-        for px, lab in zip(images, y, strict=True)
-    ]
+    views["train"] = [augment_as(cfg, px, frng, int(lab)) for px, lab in zip(images, y, strict=True)]
     log(f"  perturbed views: {time.perf_counter() - t0:.0f}s")
     oof: dict[str, dict[str, F64]] = {m: {c: np.zeros(len(rows)) for c in CV_CONDITIONS} for m in methods}
     feat_fns: dict[str, Callable[[U8], F64]] = {
