@@ -17,7 +17,9 @@ from synthguard.results import Artifact, Evidence
 
 @register_detector("unit.pipeline_broken")
 class _Broken(Detector):
-    card = DetectorCard("unit.pipeline_broken", "1", ("image",), "Always fails. Tests only.", default_enabled=False)
+    card = DetectorCard(
+        "unit.pipeline_broken", "1", ("image",), "Always fails. Tests only.", default_enabled=False
+    )
 
     def detect(self, media: Media) -> Evidence:
         raise RuntimeError("boom")

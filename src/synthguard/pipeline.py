@@ -44,8 +44,9 @@ class Hook(Protocol):
     The CLI turns these into a progress bar; the service stores the artifacts.
     """
 
-    def __call__(self, step: str, payload: Any, *, completed: int | None = None,
-                 total: int | None = None) -> None: ...
+    def __call__(
+        self, step: str, payload: Any, *, completed: int | None = None, total: int | None = None
+    ) -> None: ...
 
 
 def resolve_detectors(patterns: Sequence[str] | None = None) -> list[str]:
@@ -191,10 +192,12 @@ class Scanner:
             explicit, traces = explicit_traces(media)
             if traces is not None:
                 provenance = {**(provenance or {}), "traces": traces}
-            signals = Signals(implicit_label=found.implicit_label,
-                              implicit_label_source=found.implicit_label_source,
-                              declared_ai=declared_ai or found.declared_ai,
-                              explicit_label_detected=found.explicit_label_detected or explicit)
+            signals = Signals(
+                implicit_label=found.implicit_label,
+                implicit_label_source=found.implicit_label_source,
+                declared_ai=declared_ai or found.declared_ai,
+                explicit_label_detected=found.explicit_label_detected or explicit,
+            )
             timings.append(Timing("provenance", time.perf_counter() - t0))
 
         plan = self.plan(media)
@@ -265,13 +268,26 @@ def _detect_frames(detector: Detector, video: Video) -> Evidence:
         )
         notes.extend(n for n in ev.notes if n not in notes)
         if ev.score is not None and ev.score > best[0]:
-            best = (ev.score, tuple(
-                Artifact(f"frame{vf.index}-{a.name}", a.kind, a.media_type, a.data) for a in ev.artifacts))
+            best = (
+                ev.score,
+                tuple(
+                    Artifact(f"frame{vf.index}-{a.name}", a.kind, a.media_type, a.data) for a in ev.artifacts
+                ),
+            )
     scores = [f.score for f in frames if f.score is not None]
     score = aggregate_frames(scores) if scores else None
-    return Evidence(card.name, card.version, "video", score, card.threshold, regions=tuple(regions),
-                    frames=tuple(frames), artifacts=best[1], notes=tuple(notes),
-                    seconds=time.perf_counter() - t0)
+    return Evidence(
+        card.name,
+        card.version,
+        "video",
+        score,
+        card.threshold,
+        regions=tuple(regions),
+        frames=tuple(frames),
+        artifacts=best[1],
+        notes=tuple(notes),
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def media_info(media: Media) -> MediaInfo:
@@ -279,14 +295,29 @@ def media_info(media: Media) -> MediaInfo:
     if isinstance(media, Image):
         return MediaInfo("image", media.format, media.size_bytes, width=media.width, height=media.height)
     if isinstance(media, Audio):
-        return MediaInfo("audio", media.format, media.size_bytes, duration=media.duration,
-                         sample_rate=media.source_sample_rate, channels=media.source_channels,
-                         has_audio=True)
-    return MediaInfo("video", media.format, media.size_bytes, width=media.width, height=media.height,
-                     duration=media.duration, fps=media.fps, frames_sampled=len(media.frames),
-                     has_audio=media.audio is not None, rotation=media.rotation,
-                     sample_rate=media.audio.source_sample_rate if media.audio else None,
-                     channels=media.audio.source_channels if media.audio else None)
+        return MediaInfo(
+            "audio",
+            media.format,
+            media.size_bytes,
+            duration=media.duration,
+            sample_rate=media.source_sample_rate,
+            channels=media.source_channels,
+            has_audio=True,
+        )
+    return MediaInfo(
+        "video",
+        media.format,
+        media.size_bytes,
+        width=media.width,
+        height=media.height,
+        duration=media.duration,
+        fps=media.fps,
+        frames_sampled=len(media.frames),
+        has_audio=media.audio is not None,
+        rotation=media.rotation,
+        sample_rate=media.audio.source_sample_rate if media.audio else None,
+        channels=media.audio.source_channels if media.audio else None,
+    )
 
 
 _SCANNERS: dict[tuple[str, ...] | None, Scanner] = {}

@@ -70,9 +70,15 @@ class Region:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "x": self.x, "y": self.y, "width": self.width, "height": self.height,
-            "score": self.score, "label": self.label, "frame_index": self.frame_index,
-            "time": self.time, "track_id": self.track_id,
+            "x": self.x,
+            "y": self.y,
+            "width": self.width,
+            "height": self.height,
+            "score": self.score,
+            "label": self.label,
+            "frame_index": self.frame_index,
+            "time": self.time,
+            "track_id": self.track_id,
         }
 
     @classmethod
@@ -115,13 +121,23 @@ class Segment:
             raise ValueError(f"Segment end {self.end} is before start {self.start}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "score": self.score, "label": self.label,
-                "speaker": self.speaker}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+            "label": self.label,
+            "speaker": self.speaker,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Segment:
-        return cls(start=d["start"], end=d["end"], score=d["score"], label=d.get("label", "speech"),
-                   speaker=d.get("speaker"))
+        return cls(
+            start=d["start"],
+            end=d["end"],
+            score=d["score"],
+            label=d.get("label", "speech"),
+            speaker=d.get("speaker"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +161,19 @@ class Artifact:
             object.__setattr__(self, "size", len(self.data))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "media_type": self.media_type,
-                "sha256": self.sha256, "size": self.size}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "media_type": self.media_type,
+            "sha256": self.sha256,
+            "size": self.size,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Artifact:
-        return cls(name=d["name"], kind=d["kind"], media_type=d["media_type"], sha256=d["sha256"],
-                   size=d["size"])
+        return cls(
+            name=d["name"], kind=d["kind"], media_type=d["media_type"], sha256=d["sha256"], size=d["size"]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,13 +262,23 @@ class Verdict:
         return self.decision != "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"decision": self.decision, "score": self.score, "reasons": list(self.reasons),
-                "aigc_label": self.aigc_label, "policy_version": self.policy_version}
+        return {
+            "decision": self.decision,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "aigc_label": self.aigc_label,
+            "policy_version": self.policy_version,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Verdict:
-        return cls(decision=d["decision"], score=d["score"], reasons=tuple(d.get("reasons", ())),
-                   aigc_label=d.get("aigc_label"), policy_version=d.get("policy_version", ""))
+        return cls(
+            decision=d["decision"],
+            score=d["score"],
+            reasons=tuple(d.get("reasons", ())),
+            aigc_label=d.get("aigc_label"),
+            policy_version=d.get("policy_version", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

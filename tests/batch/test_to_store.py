@@ -47,8 +47,20 @@ def test_cli_to_store(tmp_path: Path) -> None:
     src = tmp_path / "c"
     src.mkdir()
     (src / "a.png").write_bytes(image_bytes("PNG", (32, 32)))
-    args = ["batch", str(src), "--out", str(tmp_path / "r"), "-d", "test.constant", "--workers", "0",
-            "--to-store", "--data-dir", str(tmp_path / "svc"), "--json"]
+    args = [
+        "batch",
+        str(src),
+        "--out",
+        str(tmp_path / "r"),
+        "-d",
+        "test.constant",
+        "--workers",
+        "0",
+        "--to-store",
+        "--data-dir",
+        str(tmp_path / "svc"),
+        "--json",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert '"recorded": 1' in result.stdout

@@ -115,7 +115,16 @@ def test_bad_detector_option_is_an_error(media_dir: Path) -> None:
 
 def test_detector_option_reaches_the_detector(media_dir: Path) -> None:
     result = runner.invoke(
-        app, ["scan", str(media_dir / "a.jpg"), "--jsonl", "-d", "test.constant", "-o", "test.constant.score=0.95"]
+        app,
+        [
+            "scan",
+            str(media_dir / "a.jpg"),
+            "--jsonl",
+            "-d",
+            "test.constant",
+            "-o",
+            "test.constant.score=0.95",
+        ],
     )
     assert result.exit_code == 1
     assert json.loads(result.stdout)["evidence"][0]["score"] == 0.95

@@ -11,7 +11,11 @@ from synthguard.store import Store, StoreConfig
 
 def test_assume_face_reaches_the_face_detector(store_config: StoreConfig) -> None:
     config = ServiceConfig(
-        store=store_config, detectors=("face.manipulation",), workers=1, rate_limit_per_minute=0, poll_seconds=0.05
+        store=store_config,
+        detectors=("face.manipulation",),
+        workers=1,
+        rate_limit_per_minute=0,
+        poll_seconds=0.05,
     )
     store = Store(config.store)
     try:

@@ -39,9 +39,10 @@ def test_uploader_streams_and_gets_ended(client_and_keys) -> None:  # type: igno
 def test_moderator_key_cannot_stream(client_and_keys) -> None:  # type: ignore[no-untyped-def]
     client, _, moderator = client_and_keys
     url = "/v1/streams?room=r1&participant=p1"
-    with pytest.raises(WebSocketDisconnect), client.websocket_connect(
-        url, headers={"Authorization": f"Bearer {moderator}"}
-    ) as ws:
+    with (
+        pytest.raises(WebSocketDisconnect),
+        client.websocket_connect(url, headers={"Authorization": f"Bearer {moderator}"}) as ws,
+    ):
         ws.send_text(json.dumps({"type": "start", "sample_rate": 16000, "format": "s16le", "channels": 1}))
         for _ in range(5):
             message = json.loads(ws.receive_text())

@@ -71,8 +71,11 @@ def record_results(
             )
         except ValueError:  # bytes no longer match the report: record without them
             job = store.record_scan(
-                report, name=os.path.basename(str(row["path"])), ctx=ctx,
-                context={"source": "batch", "path": row["path"]}, dedupe_key=key,
+                report,
+                name=os.path.basename(str(row["path"])),
+                ctx=ctx,
+                context={"source": "batch", "path": row["path"]},
+                dedupe_key=key,
             )
         if job is None:
             already += 1

@@ -74,7 +74,9 @@ class Dataset:
         return Dataset(self.name, tuple(take_real + take_fake))
 
     @classmethod
-    def from_csv(cls, path: str | Path, split: str | None = "test", root: str | Path | None = None) -> Dataset:
+    def from_csv(
+        cls, path: str | Path, split: str | None = "test", root: str | Path | None = None
+    ) -> Dataset:
         """Read a CSV or TSV with columns ``file`` (or ``path``), ``label`` and optionally ``split``.
 
         Paths are relative to ``root`` (default: the labels file's folder). Other columns become
@@ -91,7 +93,9 @@ class Dataset:
             fields = set(reader.fieldnames or ())
             file_col = "file" if "file" in fields else "path" if "path" in fields else None
             if file_col is None or "label" not in fields:
-                raise ConfigError(f"{path}: needs columns 'file' (or 'path') and 'label', has {sorted(fields)}")
+                raise ConfigError(
+                    f"{path}: needs columns 'file' (or 'path') and 'label', has {sorted(fields)}"
+                )
             for n, row in enumerate(reader, start=2):
                 label_text = (row["label"] or "").strip().lower()
                 if label_text not in _LABELS:

@@ -134,7 +134,10 @@ def at_threshold(labels: ArrayLike, scores: ArrayLike, threshold: float) -> Oper
         precision=tp / (tp + fp) if tp + fp else 0.0,
         recall=tp / (tp + fn) if tp + fn else 0.0,
         fpr=fp / (fp + tn) if fp + tn else 0.0,
-        tp=tp, fp=fp, tn=tn, fn=fn,
+        tp=tp,
+        fp=fp,
+        tn=tn,
+        fn=fn,
     )
 
 

@@ -91,8 +91,9 @@ def _audio_codec(codec: str, container_format: str) -> Callable[[Audio, str], Au
             resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=rate)
             chunk = 4096
             for start in range(0, len(samples), chunk):
-                frame = av.AudioFrame.from_ndarray(samples[None, start : start + chunk], format="flt",
-                                                   layout="mono")
+                frame = av.AudioFrame.from_ndarray(
+                    samples[None, start : start + chunk], format="flt", layout="mono"
+                )
                 frame.sample_rate = rate
                 frame.pts = start
                 frame.time_base = Fraction(1, rate)
@@ -113,7 +114,9 @@ def _decode_audio(data: bytes) -> np.ndarray:
     container: Any
     with av.open(io.BytesIO(data)) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_SAMPLE_RATE)
-        parts = [f.to_ndarray().reshape(-1) for fr in container.decode(audio=0) for f in resampler.resample(fr)]
+        parts = [
+            f.to_ndarray().reshape(-1) for fr in container.decode(audio=0) for f in resampler.resample(fr)
+        ]
         parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
@@ -174,7 +177,12 @@ ImageFn = Callable[[Image, str], Image]
 AudioFn = Callable[[Audio, str], Audio]
 
 _IMAGE: dict[str, ImageFn] = {
-    "jpeg": _jpeg, "webp": _webp, "resize": _resize, "crop": _crop, "blur": _blur, "noise": _image_noise,
+    "jpeg": _jpeg,
+    "webp": _webp,
+    "resize": _resize,
+    "crop": _crop,
+    "blur": _blur,
+    "noise": _image_noise,
 }
 _AUDIO: dict[str, AudioFn] = {
     "mp3": _audio_codec("libmp3lame", "mp3"),

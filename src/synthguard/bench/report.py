@@ -55,7 +55,11 @@ def to_markdown(result: BenchResult) -> str:
     lines.append(
         f"Throughput (clean): {t['items_per_second']:.2f} items/s, {t['seconds_per_item'] * 1000:.1f} ms/item "
         f"(+{t['decode_seconds_per_item'] * 1000:.1f} ms decode), peak RSS {t['peak_rss_mb']:.0f} MB"
-        + (f", {t['media_seconds_per_second']:.1f} s of media per second" if "media_seconds_per_second" in t else "")
+        + (
+            f", {t['media_seconds_per_second']:.1f} s of media per second"
+            if "media_seconds_per_second" in t
+            else ""
+        )
         + "."
     )
     if result.errors:
@@ -78,8 +82,13 @@ def plot_roc(result: BenchResult, path: Path) -> Path:
             roc = metrics.roc_curve(y, s)
             ax.plot(roc.fpr, roc.tpr, label=f"{cond.condition} (AUC {metrics.auc(y, s):.3f})")
     ax.plot([0, 1], [0, 1], ":", color="grey")
-    ax.set(xlabel="false positive rate (real flagged)", ylabel="true positive rate (fakes caught)",
-           title=f"{result.detector} - ROC", xlim=(0, 1), ylim=(0, 1.01))
+    ax.set(
+        xlabel="false positive rate (real flagged)",
+        ylabel="true positive rate (fakes caught)",
+        title=f"{result.detector} - ROC",
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+    )
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
@@ -106,8 +115,13 @@ def plot_det(result: BenchResult, path: Path) -> Path:
             ax.plot(norm.ppf(fpr), norm.ppf(fnr), label=f"{cond.condition} (EER {metrics.eer(y, s)[0]:.3f})")
     ax.set_xticks(norm.ppf(ticks), [f"{t:g}" for t in ticks])
     ax.set_yticks(norm.ppf(ticks), [f"{t:g}" for t in ticks])
-    ax.set(xlabel="false alarm rate", ylabel="miss rate", title=f"{result.detector} - DET",
-           xlim=norm.ppf([0.005, 0.6]), ylim=norm.ppf([0.005, 0.6]))
+    ax.set(
+        xlabel="false alarm rate",
+        ylabel="miss rate",
+        title=f"{result.detector} - DET",
+        xlim=norm.ppf([0.005, 0.6]),
+        ylim=norm.ppf([0.005, 0.6]),
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
@@ -131,7 +145,13 @@ def save(result: BenchResult, out_dir: Path) -> list[Path]:
         w.writerow(["index", "label", *[c.condition for c in result.conditions]])
         if result.conditions:
             for i, lab in enumerate(result.conditions[0].labels):
-                w.writerow([i, lab, *["" if c.scores[i] is None else f"{c.scores[i]:.6f}" for c in result.conditions]])
+                w.writerow(
+                    [
+                        i,
+                        lab,
+                        *["" if c.scores[i] is None else f"{c.scores[i]:.6f}" for c in result.conditions],
+                    ]
+                )
     written.append(p)
     written.append(plot_roc(result, out_dir / "roc.png"))
     written.append(plot_det(result, out_dir / "det.png"))

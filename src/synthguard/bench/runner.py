@@ -48,14 +48,25 @@ class ConditionResult:
 
     def summary(self, labels: np.ndarray | None = None, scores: np.ndarray | None = None) -> dict[str, Any]:
         y, s = (labels, scores) if labels is not None and scores is not None else self.scored
-        out: dict[str, Any] = {"n": len(self.labels), "scored": len(y),
-                               "coverage": float(len(y) / max(len(self.labels), 1))}
+        out: dict[str, Any] = {
+            "n": len(self.labels),
+            "scored": len(y),
+            "coverage": float(len(y) / max(len(self.labels), 1)),
+        }
         if len(y) and 0 < y.sum() < len(y):
             e, e_thr = metrics.eer(y, s)
             op = metrics.at_threshold(y, s, self.threshold)
-            out.update(auc=metrics.auc(y, s), eer=e, eer_threshold=e_thr, accuracy=op.accuracy,
-                       precision=op.precision, recall=op.recall, fpr=op.fpr, ece=metrics.ece(y, s),
-                       brier=metrics.brier(y, s))
+            out.update(
+                auc=metrics.auc(y, s),
+                eer=e,
+                eer_threshold=e_thr,
+                accuracy=op.accuracy,
+                precision=op.precision,
+                recall=op.recall,
+                fpr=op.fpr,
+                ece=metrics.ece(y, s),
+                brier=metrics.brier(y, s),
+            )
         elif len(y):
             op = metrics.at_threshold(y, s, self.threshold)
             out.update(accuracy=op.accuracy)
@@ -68,7 +79,11 @@ class ConditionResult:
         y_all = np.array(self.labels)
         values = sorted({g.get(column, "") for g in self.groups})
         for value in values:
-            idx = [i for i, g in enumerate(self.groups) if g.get(column, "") == value and self.scores[i] is not None]
+            idx = [
+                i
+                for i, g in enumerate(self.groups)
+                if g.get(column, "") == value and self.scores[i] is not None
+            ]
             if not idx:
                 continue
             ys = y_all[idx]
@@ -197,12 +212,15 @@ def run_bench(
     if media_seconds > 0:
         throughput["media_seconds_per_second"] = media_seconds / clean_s
     conditions = tuple(
-        ConditionResult(name, tuple(labels), tuple(scores[name]), tuple(groups), card.threshold, seconds[name])
+        ConditionResult(
+            name, tuple(labels), tuple(scores[name]), tuple(groups), card.threshold, seconds[name]
+        )
         for name in names
     )
     chosen = tuple(group_columns) if group_columns is not None else tuple(dataset.group_columns())
-    return BenchResult(detector, card.version, dataset.name, conditions, chosen, throughput, tuple(errors),
-                       command)
+    return BenchResult(
+        detector, card.version, dataset.name, conditions, chosen, throughput, tuple(errors), command
+    )
 
 
 def _duration(media: Media) -> float:

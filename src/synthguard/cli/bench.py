@@ -26,8 +26,12 @@ def bench_command(
         typer.Option("--perturb", "-p", help="Perturbation spec, repeatable: " + "; ".join(PERTURBATIONS)),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Class-balanced subset of at most N items.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for report.json/.md, scores.csv, roc/det PNG.")] = None,
-    group: Annotated[list[str] | None, typer.Option(help="Group column(s) for breakdowns (default: auto).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for report.json/.md, scores.csv, roc/det PNG.")
+    ] = None,
+    group: Annotated[
+        list[str] | None, typer.Option(help="Group column(s) for breakdowns (default: auto).")
+    ] = None,
     option: Annotated[
         list[str] | None, typer.Option("--option", "-o", help="Detector option KEY=VALUE (repeatable).")
     ] = None,
@@ -42,16 +46,29 @@ def bench_command(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     command = "synthguard " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    with Progress(TextColumn(f"bench {detector}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn(f"bench {detector}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("bench", total=len(ds))
 
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
         try:
-            result = run_bench(detector, ds, specs, progress=tick, group_columns=group, command=command,
-                               detector_options=options)
+            result = run_bench(
+                detector,
+                ds,
+                specs,
+                progress=tick,
+                group_columns=group,
+                command=command,
+                detector_options=options,
+            )
         except SynthguardError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

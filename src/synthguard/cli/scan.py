@@ -61,11 +61,15 @@ def scan_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are scanned recursively).")],
     detector: Annotated[
         list[str] | None,
-        typer.Option("--detector", "-d", help="Detector name or glob (repeatable); default: all production ones."),
+        typer.Option(
+            "--detector", "-d", help="Detector name or glob (repeatable); default: all production ones."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array of reports.")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON report per line.")] = False,
-    declared_ai: Annotated[bool, typer.Option("--declared-ai", help="The uploader declared the content AI.")] = False,
+    declared_ai: Annotated[
+        bool, typer.Option("--declared-ai", help="The uploader declared the content AI.")
+    ] = False,
     policy: Annotated[Path | None, typer.Option(help="Policy YAML file.")] = None,
     fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
     max_frames: Annotated[int, typer.Option(help="Most video frames sampled.")] = 32,
@@ -75,8 +79,12 @@ def scan_command(
     ] = False,
     option: Annotated[
         list[str] | None,
-        typer.Option("--option", "-o", help="Detector option DETECTOR.KEY=VALUE (repeatable), e.g. "
-                     "image.ai_generated.max_patches=32; VALUE is read as JSON when it parses."),
+        typer.Option(
+            "--option",
+            "-o",
+            help="Detector option DETECTOR.KEY=VALUE (repeatable), e.g. "
+            "image.ai_generated.max_patches=32; VALUE is read as JSON when it parses.",
+        ),
     ] = None,
 ) -> None:
     """Scan images, videos and audio files; exit 0 clean, 1 flagged, 2 error."""
@@ -108,8 +116,15 @@ def scan_command(
     table.add_column("decision")
     table.add_column("detector score (! = over its threshold)", no_wrap=True)
     worst = EXIT_CLEAN
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
         task = progress.add_task("scanning", total=len(files))
         for path in files:
             progress.update(task, description=f"scanning {path.name}")
@@ -128,7 +143,9 @@ def scan_command(
                 if report.flagged and worst == EXIT_CLEAN:
                     worst = EXIT_FLAGGED
                 if as_jsonl:
-                    sys.stdout.write(json.dumps({"path": str(path), **report.to_dict()}, ensure_ascii=False) + "\n")
+                    sys.stdout.write(
+                        json.dumps({"path": str(path), **report.to_dict()}, ensure_ascii=False) + "\n"
+                    )
                 elif as_json:
                     reports.append({"path": str(path), **report.to_dict()})
                 else:

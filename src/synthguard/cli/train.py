@@ -40,4 +40,6 @@ def train_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(train_command)
+    app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        train_command
+    )

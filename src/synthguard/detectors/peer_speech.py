@@ -146,7 +146,10 @@ class AasistLDetector(_PeerBase):
 
     env_var = "SYNTHGUARD_AASIST_L_ONNX"
     card = _peer_card(
-        "audio.aasist_l", "Peer: AASIST-L, the light AASIST (user-supplied ONNX).", "MIT (clovaai/aasist)", 0.0099
+        "audio.aasist_l",
+        "Peer: AASIST-L, the light AASIST (user-supplied ONNX).",
+        "MIT (clovaai/aasist)",
+        0.0099,
     )
 
 

@@ -39,7 +39,9 @@ def register_detector(name: str) -> Callable[[D], D]:
             raise DetectorError(f"detector name {name!r} is already registered by {_REGISTRY[name]!r}")
         card = getattr(cls, "card", None)
         if not isinstance(card, DetectorCard) or card.name != name:
-            raise DetectorError(f"detector {cls.__name__} must define card = DetectorCard(name={name!r}, ...)")
+            raise DetectorError(
+                f"detector {cls.__name__} must define card = DetectorCard(name={name!r}, ...)"
+            )
         _REGISTRY[name] = cls
         return cls
 

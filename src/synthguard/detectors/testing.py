@@ -41,8 +41,9 @@ class ConstantDetector(Detector):
         if not isinstance(media, Image | Audio):
             raise DetectorInputError(f"test.constant takes image or audio, got {media.kind}")
         modality: Literal["image", "audio"] = "image" if isinstance(media, Image) else "audio"
-        return Evidence(self.card.name, self.card.version, modality, self.score, self.card.threshold,
-                        notes=(_NOTE,))
+        return Evidence(
+            self.card.name, self.card.version, modality, self.score, self.card.threshold, notes=(_NOTE,)
+        )
 
 
 @register_detector("test.image_saturation")
@@ -67,8 +68,15 @@ class SaturationDetector(Detector):
         mx, mn = px.max(axis=2), px.min(axis=2)
         sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1e-6), 0.0)
         score = float(np.clip(sat.mean(), 0.0, 1.0))
-        return Evidence(self.card.name, self.card.version, "image", score, self.card.threshold,
-                        notes=(_NOTE,), seconds=time.perf_counter() - t0)
+        return Evidence(
+            self.card.name,
+            self.card.version,
+            "image",
+            score,
+            self.card.threshold,
+            notes=(_NOTE,),
+            seconds=time.perf_counter() - t0,
+        )
 
 
 @register_detector("test.audio_energy")
@@ -96,5 +104,13 @@ class EnergyDetector(Detector):
             rms = float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64)))) if len(chunk) else 0.0
             segments.append(Segment(start / sr, (start + len(chunk)) / sr, min(rms, 1.0), label="audio"))
         score = max((s.score or 0.0 for s in segments), default=None)
-        return Evidence(self.card.name, self.card.version, "audio", score, self.card.threshold,
-                        segments=tuple(segments), notes=(_NOTE,), seconds=time.perf_counter() - t0)
+        return Evidence(
+            self.card.name,
+            self.card.version,
+            "audio",
+            score,
+            self.card.threshold,
+            segments=tuple(segments),
+            notes=(_NOTE,),
+            seconds=time.perf_counter() - t0,
+        )

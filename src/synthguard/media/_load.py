@@ -130,15 +130,21 @@ def load(
     data, name = read_source(source, limits)
     sniffed = sniff(data[:64])
     if sniffed.family == "unknown":
-        raise UnsupportedMediaError(f"{name}: unrecognised content (not a known media format); accepted: {ACCEPTED}")
+        raise UnsupportedMediaError(
+            f"{name}: unrecognised content (not a known media format); accepted: {ACCEPTED}"
+        )
     if sniffed.family == "image":
         media: Media = _load_image(data, name, sniffed.format, limits)
     elif sniffed.family == "audio":
         media = _guarded(_load_audio, data, name, sniffed.format, limits)
     else:
-        media = _guarded(_load_container, data, name, sniffed.format, limits, sampling or FrameSampling(), max_side)
+        media = _guarded(
+            _load_container, data, name, sniffed.format, limits, sampling or FrameSampling(), max_side
+        )
     if expect is not None and media.kind != expect:
-        raise UnsupportedMediaError(f"{name}: expected {expect}, but the content is {media.kind} ({media.format})")
+        raise UnsupportedMediaError(
+            f"{name}: expected {expect}, but the content is {media.kind} ({media.format})"
+        )
     return media
 
 
@@ -148,8 +154,16 @@ def _guarded(fn: Any, data: bytes, name: str, fmt: str, *args: Any) -> Media:
         media: Media = fn(data, name, fmt, *args)
     except MediaError:
         raise
-    except (av.error.FFmpegError, AttributeError, ValueError, TypeError, IndexError, OverflowError,
-            RuntimeError, OSError) as exc:
+    except (
+        av.error.FFmpegError,
+        AttributeError,
+        ValueError,
+        TypeError,
+        IndexError,
+        OverflowError,
+        RuntimeError,
+        OSError,
+    ) as exc:
         raise CorruptMediaError(f"{name}: {fmt} content is damaged ({type(exc).__name__}: {exc})") from exc
     return media
 
@@ -185,8 +199,18 @@ def _load_image(data: bytes, name: str, fmt: str, limits: Limits) -> Image:
         raise UnsupportedMediaError(
             f"{name}: looks like {fmt.upper()} but no decoder accepts it; accepted: {ACCEPTED}"
         ) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, AttributeError, struct.error,
-            RuntimeError, zlib.error) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        struct.error,
+        RuntimeError,
+        zlib.error,
+    ) as exc:
         raise CorruptMediaError(f"{name}: {fmt.upper()} image is truncated or corrupt ({exc})") from exc
     finally:
         PIL.ImageFile.LOAD_TRUNCATED_IMAGES = strict_before
@@ -228,7 +252,9 @@ def _open(data: bytes, name: str, fmt: str) -> Any:
     except av.error.InvalidDataError as exc:
         raise CorruptMediaError(f"{name}: {fmt} content is corrupt or truncated ({exc})") from exc
     except av.error.FFmpegError as exc:
-        raise UnsupportedMediaError(f"{name}: cannot open {fmt} content ({exc}); accepted: {ACCEPTED}") from exc
+        raise UnsupportedMediaError(
+            f"{name}: cannot open {fmt} content ({exc}); accepted: {ACCEPTED}"
+        ) from exc
 
 
 def _declared_duration(container: Any, stream: Any) -> float | None:
@@ -324,8 +350,13 @@ def _load_audio(data: bytes, name: str, fmt: str, limits: Limits, *, required: b
             f"{name}: {fmt} audio is truncated: its header declares {declared:.1f} s "
             f"but only {decoded:.1f} s decode"
         )
-    return Audio(samples=samples, format=fmt, size_bytes=len(data), source_sample_rate=source_rate,
-                 source_channels=source_channels)
+    return Audio(
+        samples=samples,
+        format=fmt,
+        size_bytes=len(data),
+        source_sample_rate=source_rate,
+        source_channels=source_channels,
+    )
 
 
 class _SampleSink:
@@ -451,8 +482,14 @@ def _load_video(
                     width, height = frame.width, frame.height
                     _check_pixels(name, width, height, limits)
                 rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-                kept.append(VideoFrame(index=decoded - 1, time=t, image=_frame_image(frame, rotation, max_side),
-                                       keyframe=bool(frame.key_frame)))
+                kept.append(
+                    VideoFrame(
+                        index=decoded - 1,
+                        time=t,
+                        image=_frame_image(frame, rotation, max_side),
+                        keyframe=bool(frame.key_frame),
+                    )
+                )
                 if len(kept) > limits.max_frames:
                     kept = kept[::2]  # thin evenly and widen the stride: bounded memory, full coverage
                     step *= 2
@@ -478,8 +515,17 @@ def _load_video(
             audio = None  # a broken or silent audio track does not void the pictures
     if rotation in (90, 270):
         width, height = height, width
-    return Video(frames=tuple(kept[: limits.max_frames]), fps=fps, duration=duration, width=width,
-                 height=height, format=fmt, size_bytes=len(data), rotation=rotation, audio=audio)
+    return Video(
+        frames=tuple(kept[: limits.max_frames]),
+        fps=fps,
+        duration=duration,
+        width=width,
+        height=height,
+        format=fmt,
+        size_bytes=len(data),
+        rotation=rotation,
+        audio=audio,
+    )
 
 
 def _has_audio_stream(data: bytes, name: str, fmt: str) -> bool:

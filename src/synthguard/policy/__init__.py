@@ -75,7 +75,9 @@ class Policy:
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise PolicyError(f"policy threshold {name} must be in [0, 1], got {value!r}")
         if self.block_threshold is not None and not 0.0 <= self.block_threshold <= 1.0:
-            raise PolicyError(f"policy block_threshold must be in [0, 1] or null, got {self.block_threshold!r}")
+            raise PolicyError(
+                f"policy block_threshold must be in [0, 1] or null, got {self.block_threshold!r}"
+            )
 
     def threshold_for(self, evidence: Evidence) -> float:
         return float(self.thresholds.get(evidence.detector, evidence.threshold))
@@ -95,13 +97,18 @@ class Policy:
             reasons.append(f"{e.detector} failed: {next(n for n in e.notes if n.startswith('error:'))[7:]}")
 
         if self.block_threshold is not None and score is not None and score >= self.block_threshold:
-            return self._verdict("block", score, [*reasons, f"score >= block threshold {self.block_threshold}"],
-                                 "3")
+            return self._verdict(
+                "block", score, [*reasons, f"score >= block threshold {self.block_threshold}"], "3"
+            )
         if signals.implicit_label == "1":
             src = signals.implicit_label_source or "metadata"
-            return self._verdict("label", score, [f"implicit label in {src} says AI-generated", *reasons], "1")
+            return self._verdict(
+                "label", score, [f"implicit label in {src} says AI-generated", *reasons], "1"
+            )
         if signals.declared_ai:
-            return self._verdict("label", score, ["uploader declared the content AI-generated", *reasons], "2")
+            return self._verdict(
+                "label", score, ["uploader declared the content AI-generated", *reasons], "2"
+            )
         if signals.explicit_label_detected:
             return self._verdict("label", score, ["explicit AI label detected in the content", *reasons], "3")
         if signals.implicit_label in ("2", "3"):
@@ -110,8 +117,9 @@ class Policy:
         if over:
             top = max(e.score for e in over if e.score is not None)
             if top >= self.label_threshold:
-                return self._verdict("label", score, [*reasons, f"score >= label threshold {self.label_threshold}"],
-                                     "3")
+                return self._verdict(
+                    "label", score, [*reasons, f"score >= label threshold {self.label_threshold}"], "3"
+                )
             return self._verdict("review", score, reasons, None)
         if errors and self.review_on_error:
             return self._verdict("review", score, reasons, None)
@@ -122,22 +130,37 @@ class Policy:
     def _verdict(self, decision: Any, score: float | None, reasons: list[str], label: str | None) -> Verdict:
         if score is not None and not math.isfinite(score):
             score = None
-        return Verdict(decision=decision, score=score, reasons=tuple(reasons), aigc_label=label,
-                       policy_version=self.version)
+        return Verdict(
+            decision=decision,
+            score=score,
+            reasons=tuple(reasons),
+            aigc_label=label,
+            policy_version=self.version,
+        )
 
     # ------------------------------------------------------------ persistence
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "thresholds": dict(self.thresholds),
-                "label_threshold": self.label_threshold, "block_threshold": self.block_threshold,
-                "review_on_error": self.review_on_error}
+        return {
+            "version": self.version,
+            "thresholds": dict(self.thresholds),
+            "label_threshold": self.label_threshold,
+            "block_threshold": self.block_threshold,
+            "review_on_error": self.review_on_error,
+        }
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
-        unknown = set(data) - {"version", "thresholds", "label_threshold", "block_threshold", "review_on_error"}
+        unknown = set(data) - {
+            "version",
+            "thresholds",
+            "label_threshold",
+            "block_threshold",
+            "review_on_error",
+        }
         if unknown:
             raise PolicyError(f"unknown policy keys: {', '.join(sorted(unknown))}")
         try:

@@ -597,7 +597,9 @@ def create_app(
             "open": ["pending", "escalated"],
             "all": ["pending", "escalated", "confirmed", "overturned"],
         }.get(status, [status])
-        return await _job_page(limit, offset, review_status=statuses, decision=decision, aigc_label=aigc_label, q=q)
+        return await _job_page(
+            limit, offset, review_status=statuses, decision=decision, aigc_label=aigc_label, q=q
+        )
 
     @app.post("/v1/reviews/{job_id}/decision", tags=["reviews"], summary="Confirm, overturn or escalate")
     async def decide(job_id: str, body: DecisionIn, principal: Moderator) -> dict[str, Any]:
