@@ -79,7 +79,9 @@ def test_image_perturbations(spec: str) -> None:
         assert out.pixels.shape == (20, 30, 3)
 
 
-@pytest.mark.parametrize("spec", ["mp3:32k", "aac:32k", "opus:16k", "resample:8000", "noise:10"])
+@pytest.mark.parametrize(
+    "spec", ["mp3:32k", "aac:32k", "opus:16k", "resample:8000", "noise:10", "highpass:300"]
+)
 def test_audio_perturbations_keep_length(spec: str) -> None:
     audio = load(audio_bytes(seconds=1.0))
     assert isinstance(audio, Audio)
@@ -88,6 +90,19 @@ def test_audio_perturbations_keep_length(spec: str) -> None:
     # the signal survives: strongly correlated with the original (codec delay tolerated)
     corr = np.correlate(out.samples, audio.samples[4000:12000], "valid").max()
     assert corr > 0.5 * float(np.dot(audio.samples[4000:12000], audio.samples[4000:12000]))
+
+
+def test_highpass_removes_the_low_band_only() -> None:
+    t = np.arange(16_000) / 16_000
+    low, high = np.sin(2 * np.pi * 80 * t), np.sin(2 * np.pi * 2000 * t)
+    out = apply(parse_perturbation("highpass:400"), Audio((0.4 * (low + high)).astype(np.float32)))
+    assert isinstance(out, Audio)
+    tail = out.samples[4000:]
+    spec, freqs = np.abs(np.fft.rfft(tail)), np.fft.rfftfreq(len(tail), 1 / 16_000)
+    at = lambda hz: spec[np.argmin(np.abs(freqs - hz))]  # noqa: E731
+    assert at(2000) / at(80) > 20  # 2 kHz kept, 80 Hz cut by ~25 dB
+    with pytest.raises(ValueError, match="highpass cutoff"):
+        apply(parse_perturbation("highpass:9000"), out)
 
 
 def test_video_perturbations() -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthguard.train.speech import _augment_batch, _splice_real, eer_threshold, fit_platt
+from synthguard.train.speech import (
+    _augment_batch,
+    _random_eq,
+    _splice_real,
+    eer_threshold,
+    eq_gain,
+    fit_platt,
+)
 from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
 
 from .conftest import SR, silence, speechlike
@@ -136,12 +143,12 @@ def test_unseen_vocoder_sets_resynthesise_the_real_test_clips(tmp_path: Path) ->
         _tiny_data(tmp_path, sf),
         tmp_path / "unseen",
         n=2,
-        families=("mel_griffinlim", "lpc_vocoder"),
+        families=("harmonic_noise",),
         log=lambda _m: None,
     )
     items = list(Dataset.from_csv(csv_path, split="test"))
-    assert [i.label for i in items] == [0, 0, 1, 1, 1, 1]
-    assert [i.groups["engine"] for i in items[2:]] == ["mel_griffinlim"] * 2 + ["lpc_vocoder"] * 2
+    assert [i.label for i in items] == [0, 0, 1, 1]
+    assert [i.groups["engine"] for i in items[2:]] == ["harmonic_noise"] * 2
     for item in items[2:]:
         x, sr = sf.read(str(item.path))
         assert sr == SR and len(x) > SR and np.isfinite(x).all() and np.abs(x).max() > 0.01
@@ -152,3 +159,43 @@ def test_unseen_set_rejects_an_unknown_family(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown unseen family 'vall_e'"):
         build_unseen_set(tmp_path, tmp_path / "out", families=("vall_e",))
+    with pytest.raises(ValueError, match="unknown unseen family 'lpc_vocoder'"):  # a training engine now
+        build_unseen_set(tmp_path, tmp_path / "out", families=("lpc_vocoder",))
+
+
+def test_later_engines_draw_from_their_own_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a vocoder engine must leave every other engine's clips byte-identical."""
+    pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    pytest.importorskip("pyworld", reason="pyworld comes with the train extra")
+    from synthguard.train import speech_data
+
+    monkeypatch.setattr(speech_data, "PER_ENGINE", {"train": 2, "val": 1, "test": 0})
+    real = {s: [(f"r{i}", speechlike(1.5, seed=i), str(i)) for i in range(3)] for s in ("train", "val")}
+    both = speech_data._later_engines(real, speech_data.LATER_ENGINES, tmp_path / "a", seed=0, log=print)
+    alone = speech_data._later_engines(real, ["lpc_vocoder"], tmp_path / "b", seed=0, log=print)
+    assert [r.engine for r in both] == ["mel_griffinlim"] * 3 + ["lpc_vocoder"] * 3
+    for r in alone:
+        assert (tmp_path / "a" / r.file).read_bytes() == (tmp_path / "b" / r.file).read_bytes()
+    assert speech_data.family("mel_griffinlim") == speech_data.family("griffinlim")
+    assert speech_data.family("world") == ("world",)
+
+
+def test_random_channel_responses_stay_within_their_bounds() -> None:
+    rng = np.random.default_rng(0)
+    freqs = np.fft.rfftfreq(48_000, 1 / SR)
+    gains = 20 * np.log10(np.stack([eq_gain(freqs, rng) for _ in range(200)]))
+    mid = np.argmin(np.abs(freqs - 1000))
+    assert np.abs(gains[:, mid]).max() < 10  # 1 kHz moves by the resonance at most
+    assert gains.max() < 25 and (gains[:, np.argmin(np.abs(freqs - 100))] < -3).mean() > 0.2
+    assert (np.abs(gains).max(axis=1) < 1e-9).mean() > 0.05  # some draws leave the window as it is
+
+
+def test_random_eq_filters_the_chosen_rows_only() -> None:
+    x = np.random.default_rng(1).normal(size=(40, 48_000)).astype(np.float32)
+    y = x.copy()
+    _random_eq(y, 0.5, np.random.default_rng(2))
+    changed = np.abs(x - y).max(axis=1) > 1e-4
+    assert 5 < changed.sum() < 35 and y.dtype == np.float32
+    z = x.copy()
+    _random_eq(z, 0.0, np.random.default_rng(2))
+    assert np.array_equal(z, x)

@@ -143,6 +143,19 @@ def _audio_noise(audio: Audio, snr_db: str) -> Audio:
     return replace(audio, samples=np.clip(audio.samples + noise, -1, 1).astype(np.float32))
 
 
+def _highpass(audio: Audio, cutoff: str) -> Audio:
+    """A 2nd-order Butterworth high-pass at ``cutoff`` Hz: the low-frequency edge of a phone or a
+    laptop microphone (causal, like the real thing)."""
+    from scipy.signal import butter, sosfilt
+
+    hz = float(cutoff)
+    if not 0 < hz < audio.sample_rate / 2:
+        raise ValueError(f"highpass cutoff must be between 0 and {audio.sample_rate // 2} Hz, not {cutoff}")
+    sos = butter(2, hz, "highpass", fs=audio.sample_rate, output="sos")
+    out = sosfilt(sos, audio.samples.astype(np.float64))
+    return replace(audio, samples=np.clip(out, -1, 1).astype(np.float32))
+
+
 def _h264(video: Video, bitrate: str) -> Video:
     """Re-encode the sampled frames as an H.264 stream at ``bitrate`` and decode them back."""
     buf = io.BytesIO()
@@ -190,6 +203,7 @@ _AUDIO: dict[str, AudioFn] = {
     "opus": _audio_codec("libopus", "ogg"),
     "resample": _resample_roundtrip,
     "noise": _audio_noise,
+    "highpass": _highpass,
 }
 
 PERTURBATIONS: dict[str, str] = {
@@ -202,6 +216,7 @@ PERTURBATIONS: dict[str, str] = {
     "h264:B": "video frames re-encoded as H.264 at bitrate B (e.g. 500k)",
     "mp3:B / aac:B / opus:B": "audio round trip through the codec at bitrate B (e.g. 32k)",
     "resample:R": "audio down-sampled to R Hz and back to 16 kHz",
+    "highpass:F": "audio high-passed at F Hz (2nd order; a phone's or laptop microphone's low edge)",
 }
 
 

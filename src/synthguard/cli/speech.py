@@ -117,7 +117,7 @@ def make_unseen_command(
     family: list[str] = typer.Option(
         ["festival_hts"],
         "--family",
-        help="festival_hts (HTS voice), mel_griffinlim (mel-spectrogram inversion), lpc_vocoder; repeatable",
+        help="festival_hts (HTS voice), harmonic_noise (sinusoidal vocoder); repeatable",
     ),
 ) -> None:
     """Build a test set of engine families no model was trained on beside the real test clips;

