@@ -70,7 +70,9 @@ def test_run_bench_end_to_end(saturation_set: Path, tmp_path: Path) -> None:
     assert (tmp_path / "out" / "roc.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("spec", ["jpeg:75", "webp:60", "resize:0.5", "crop:0.5", "blur:2", "noise:8"])
+@pytest.mark.parametrize(
+    "spec", ["jpeg:75", "webp:60", "resize:0.5", "crop:0.5", "blur:2", "noise:8", "saturation:0"]
+)
 def test_image_perturbations(spec: str) -> None:
     img = Image(np.full((40, 60, 3), 128, np.uint8))
     out = apply(parse_perturbation(spec), img)
@@ -90,6 +92,13 @@ def test_audio_perturbations_keep_length(spec: str) -> None:
     # the signal survives: strongly correlated with the original (codec delay tolerated)
     corr = np.correlate(out.samples, audio.samples[4000:12000], "valid").max()
     assert corr > 0.5 * float(np.dot(audio.samples[4000:12000], audio.samples[4000:12000]))
+
+
+def test_saturation_zero_is_greyscale() -> None:
+    px = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    out = apply(parse_perturbation("saturation:0"), Image(px))
+    assert isinstance(out, Image)
+    assert np.abs(out.pixels.astype(int) - out.pixels[..., :1].astype(int)).max() <= 1
 
 
 def test_highpass_removes_the_low_band_only() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import av
 import numpy as np
 import PIL.Image
+import PIL.ImageEnhance
 import PIL.ImageFilter
 
 from ..media import TARGET_SAMPLE_RATE, Audio, Image, Media, Video, VideoFrame
@@ -71,6 +72,15 @@ def _crop(img: Image, fraction: str) -> Image:
 
 def _blur(img: Image, radius: str) -> Image:
     out = PIL.Image.fromarray(img.pixels).filter(PIL.ImageFilter.GaussianBlur(float(radius)))
+    return replace(img, pixels=np.asarray(out, dtype=np.uint8).copy())
+
+
+def _saturation(img: Image, factor: str) -> Image:
+    """Scale the colour (0 = greyscale, as a black-and-white filter or a grey scan; 1 = unchanged)."""
+    f = float(factor)
+    if not 0 <= f <= 2:
+        raise ValueError("saturation factor must be in [0, 2]")
+    out = PIL.ImageEnhance.Color(PIL.Image.fromarray(img.pixels)).enhance(f)
     return replace(img, pixels=np.asarray(out, dtype=np.uint8).copy())
 
 
@@ -196,6 +206,7 @@ _IMAGE: dict[str, ImageFn] = {
     "crop": _crop,
     "blur": _blur,
     "noise": _image_noise,
+    "saturation": _saturation,
 }
 _AUDIO: dict[str, AudioFn] = {
     "mp3": _audio_codec("libmp3lame", "mp3"),
@@ -212,6 +223,7 @@ PERTURBATIONS: dict[str, str] = {
     "resize:F": "scale by factor F (0.5 = half size)",
     "crop:F": "centre crop keeping fraction F of each side",
     "blur:R": "Gaussian blur radius R pixels",
+    "saturation:F": "colour scaled by F (0 = greyscale, 1 = unchanged)",
     "noise:X": "image: Gaussian noise sigma X (0-255); audio: white noise at X dB SNR",
     "h264:B": "video frames re-encoded as H.264 at bitrate B (e.g. 500k)",
     "mp3:B / aac:B / opus:B": "audio round trip through the codec at bitrate B (e.g. 32k)",
