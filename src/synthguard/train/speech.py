@@ -62,7 +62,7 @@ DEFAULT_LIBRISPEECH = (
 MODEL_VERSION = "2.1.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
-EPOCHS = 10
+EPOCHS = 14
 SPLICE = 0.5
 EQ = 0.5  # share of training windows given a random channel response (model 2.1)
 COMMON_LIMITS = (
@@ -73,11 +73,11 @@ COMMON_LIMITS = (
 )
 LIMITATIONS = {
     "wave": "Reads raw samples, so it sees the waveform's phase and fine time structure: it catches vocoder "
-    "re-synthesis (WORLD, Griffin-Lim) that log-mel models miss, but with 50 re-synthesised training clips "
-    "per vocoder it still misses some of them, and a vocoder absent from training (WORLD left out) stays "
-    "invisible. Some real recordings score as synthetic: all ten clips of one LibriSpeech test reader "
-    "(3080, likely processed audio) do, which is most of the test false positives; expect the same for "
-    "heavily denoised or compressed real speech. " + COMMON_LIMITS,
+    "re-synthesis (WORLD, Griffin-Lim, mel Griffin-Lim, LPC) that log-mel models miss, but a vocoder family "
+    "absent from training can stay invisible (leave-one-engine-out numbers on the card). Trained with random "
+    "channel responses, yet a phone-like 300 Hz high-pass still raises false positives (test EER 0.056 -> "
+    "0.135). Some real recordings score as synthetic: 4 of the 10 clips of one LibriSpeech test reader "
+    "(3080) do; expect the same for heavily processed real speech. " + COMMON_LIMITS,
     "mel": "Detects TTS engines (Piper/VITS, espeak-ng, flite, festival) well, but is nearly blind to "
     "vocoder re-synthesis of real speech (Griffin-Lim ~chance, WORLD weak): a log-mel front end "
     "discards the phase and keeps the envelope those methods copy from real speech. 8 kHz "
