@@ -32,6 +32,14 @@ def test_latest_per_detector(tmp_path: Path) -> None:
         conditions=cond,
     )
     _write(tmp_path / "c", detector="d2", dataset="x", created_at="2026-09-01", conditions=cond)
+    _write(  # a candidate's weights (-o model_path=...), newer but not the detector that ships
+        tmp_path / "cand",
+        detector="d1",
+        detector_version="2.1.0+weights.0123456789ab",
+        dataset="ds-cand",
+        created_at="2026-11-20T00:00:00",
+        conditions=cond,
+    )
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "report.json").write_text("{not json", "utf-8")
     _write(tmp_path / "other", something="else")

@@ -136,3 +136,16 @@ def test_bad_perturbation_spec(spec: str, match: str) -> None:
 def test_wrong_modality_perturbation() -> None:
     with pytest.raises(ValueError, match="does not apply to audio"):
         apply(parse_perturbation("jpeg:75"), Audio(np.zeros(100, np.float32)))
+
+
+def test_candidate_weights_get_a_local_version(tmp_path: Path) -> None:
+    import hashlib
+
+    from synthguard.bench.runner import _version
+
+    w = tmp_path / "cand.onnx"
+    w.write_bytes(b"candidate weights")
+    digest = hashlib.sha256(b"candidate weights").hexdigest()
+    assert _version("2.1.0", "f" * 64, {}) == "2.1.0"
+    assert _version("2.1.0", "f" * 64, {"model_path": str(w)}) == f"2.1.0+weights.{digest[:12]}"
+    assert _version("2.1.0", digest, {"model_path": str(w)}) == "2.1.0"  # the bundled file itself

@@ -3,7 +3,8 @@
 Reads the ``report.json`` files that ``synthguard bench`` writes (``BenchResult.save``), found
 recursively under the given folders (default ``var/bench`` and ``docs/benchmarks``), and keeps the
 newest per detector by its ``created_at``. Unreadable files are skipped with a note, never
-guessed at.
+guessed at; so are runs of candidate weights (``-o model_path=...``, version ``X+weights.<sha>``),
+which say nothing about the detector a platform runs.
 
 Example:
     >>> latest_bench_results(["/nonexistent"])
@@ -36,6 +37,8 @@ def _summary(path: Path) -> BenchSummary | None:
     except (OSError, ValueError):
         return None
     if not isinstance(d, dict) or "detector" not in d or not isinstance(d.get("conditions"), dict):
+        return None
+    if "+weights." in str(d.get("detector_version", "")):
         return None
     conditions = {
         str(name): {k: c.get("summary", {}).get(k) for k in SUMMARY_KEYS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import resource
@@ -219,8 +220,25 @@ def run_bench(
     )
     chosen = tuple(group_columns) if group_columns is not None else tuple(dataset.group_columns())
     return BenchResult(
-        detector, card.version, dataset.name, conditions, chosen, throughput, tuple(errors), command
+        detector,
+        _version(card.version, card.weights_sha256, detector_options or {}),
+        dataset.name,
+        conditions,
+        chosen,
+        throughput,
+        tuple(errors),
+        command,
     )
+
+
+def _version(card_version: str, card_sha256: str | None, options: dict[str, Any]) -> str:
+    """The card's version, or for other weights passed as ``model_path`` a local version naming them
+    (``2.1.0+weights.<sha256 prefix>``): a candidate's numbers never pass for the bundled model's."""
+    path = options.get("model_path")
+    if not path or not Path(str(path)).is_file():
+        return card_version
+    digest = hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
+    return card_version if digest == card_sha256 else f"{card_version}+weights.{digest[:12]}"
 
 
 def _duration(media: Media) -> float:
