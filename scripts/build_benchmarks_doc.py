@@ -20,14 +20,17 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 
 | detector | held-out set | clean | re-encoded | published peer, same clips |
 |---|---|---|---|---|
-| `audio.synthetic_voice` 2.0.0 | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.135 | mp3 32k 0.135, opus 16k 0.135, 8 kHz 0.135 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
+| `audio.synthetic_voice` 2.1.0 | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.056 | mp3 32k 0.056, opus 16k 0.067, 8 kHz 0.050 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
+| `audio.synthetic_voice` 2.1.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.056 | mp3 0.056, opus 0.062, 8 kHz 0.050, 300 Hz high-pass 0.135 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
 | `audio.synthetic_voice`, leave-one-engine-out | each engine unseen in training (shipped recipe) | EER espeak 0.10, piper 0.11, flite 0.13, festival 0.15, Griffin-Lim 0.32, WORLD 0.50 | - | - |
-| `audio.synthetic_voice`, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.033 | mp3 0.033, opus 0.000, 8 kHz 0.033 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
-| `audio.synthetic_voice`, unseen vocoders | mel-spectrogram Griffin-Lim and LPC re-synthesis of the real test clips (never in training) | EER 0.191 (mel-GL 0.200, LPC 0.169) | mp3 0.191, opus 0.191, 8 kHz 0.191 | AASIST 0.167 / 0.167 / 0.169 / 0.124 (mel-GL 0.067, LPC 0.233) |
-| live rooms (`synthguard.live`) | 120 test streams, real speech then synthetic | alert latency p50 1.75 s, p95 6.0 s; 52/120 within 2 s | - | 100 concurrent real-time streams on 2 cores |
+| `audio.synthetic_voice`, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
+| `audio.synthetic_voice`, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.056 | mp3 0.056, opus 0.034, 8 kHz 0.067 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
+| live rooms (`synthguard.live`) | 160 test streams, real speech then synthetic | alert latency p50 1.56 s, p95 3.54 s; 103/160 within 2 s; 7 false alerts in 859 s of real speech | - | 100 concurrent real-time streams on 2 cores |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
 | `image.ai_generated` | DiffusionDB vs COCO/ImageNet test split (50); 3-fold CV over 500 | AUC 0.998 (CV 0.941) | JPEG 75: 0.941, half size: 0.840, crop: 0.990 | - |
 | `image.ai_generated`, real photos from another pipeline | 100 real DFDC video-frame face crops | false-positive rate 1.00 at 0.5 | JPEG 75: 1.00, half size: 0.47 | - |
+| `image.ai_generated`, a third pipeline | 14 real photos that ship in scikit-image / matplotlib | false-positive rate 0.43 at 0.5 (the grey-scale ones and textures) | JPEG 75: 0.79 | - |
+| `image.ai_generated`, greyscale | the test split with colour removed (both classes) | AUC 0.966, FPR 0.54 at 0.5 (colour: 0.17) | saturation 0.5: FPR 0.42 | - |
 
 The honest reading: the raw-waveform speech model (2.0.0) catches TTS engines and, when they are in
 training, most vocoder re-synthesis, and is ahead of the published peers on two of four pooled

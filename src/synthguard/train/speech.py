@@ -1,12 +1,14 @@
 """``synthguard train speech``: rebuild the bundled synthetic-speech model end to end.
 
-Steps: (1) generate the data set (real LibriSpeech + six fake engines, ``speech_data``), (2) cut
-VAD windows and their model inputs (raw samples for the default ``wave`` front end, log-mel for
-``--front mel``) with the runtime's own code (``synthguard.speech.analysis``), with random
-codec/resample/noise/reverb variants applied to both classes, (3) train the small CNN on one
-CPU thread, (4) Platt-calibrate on val windows and pick the clip threshold at val EER, (5) export
-ONNX + ``card.json``, (6) report clip-level test EER clean and under codecs, and optionally
-(``--loeo``) leave-one-engine-out EER for every engine.
+Steps: (1) generate the data set (real LibriSpeech + eight fake engines, ``speech_data``; a set
+made before the last two engines existed is extended), (2) cut VAD windows and their model inputs
+(raw samples for the default ``wave`` front end, log-mel for ``--front mel``) with the runtime's own
+code (``synthguard.speech.analysis``), with random codec/resample/noise/reverb variants applied to
+both classes, (3) train the small CNN on one CPU thread (batch-time polarity, shift, real-prefix
+splicing and random channel responses, both classes alike), (4) Platt-calibrate on val windows and
+set the clip threshold that flags 2% of real val clips, (5) export ONNX + ``card.json``, (6) report
+clip-level test EER clean and under codecs, and optionally (``--loeo``) leave-one-engine-out EER
+for every engine (its family held out with it).
 
 Example:
     synthguard train speech --work var/speech --out src/synthguard/models/speech --loeo
