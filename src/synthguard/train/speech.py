@@ -697,10 +697,10 @@ def main(argv: list[str] | None = None) -> int:
                     card_doc["metrics"][f"loeo_eer_{cond}_{eng}"] = value
             together = ", ".join(sorted({" + ".join(family(e)) for e in ENGINES if len(family(e)) > 1}))
             card_doc["loeo_protocol"] = (
-                f"train without engine X and its family (held out together: {together}); "
-                f"{args.front} front end, {args.loeo_epochs} epochs, "
-                f"{args.loeo_subsample:.0%} of windows per epoch, splice {args.splice}, eq {args.eq}), Platt on val without "
-                "X, clip-level EER of real test clips vs X's test clips"
+                f"train without engine X and its family (held out together: {together}; "
+                f"{args.front} front end, {args.loeo_epochs} epochs, {args.loeo_subsample:.0%} of windows "
+                f"per epoch, splice {args.splice}, eq {args.eq}), Platt on val without X, clip-level EER "
+                "of real test clips vs X's test clips"
             )
             card_path.write_text(json.dumps(card_doc, indent=2) + "\n")
     (args.work / "train_results.json").write_text(json.dumps(results, indent=2) + "\n")
