@@ -571,6 +571,14 @@ def main(argv: list[str] | None = None) -> int:
     log(f"windows: train {len(train.y)} (fake {train.y.mean():.2f}), val {len(val.y)}, test {len(test.y)}")
 
     results: dict[str, object] = {}
+    # what the shipped model and every leave-one-out model share
+    recipe: dict[str, Any] = {
+        "seed": args.seed,
+        "front": args.front,
+        "splice": args.splice,
+        "eq": args.eq,
+        "log": log,
+    }
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
         onnx_path = args.out / WEIGHTS[args.front]
@@ -579,17 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             old_card = json.loads((args.out / "card.json").read_text())
             n_params = int(old_card.get("parameters", 0))
         else:
-            model = train_model(
-                train,
-                val,
-                epochs=args.epochs,
-                seed=args.seed,
-                fraction=args.fraction,
-                front=args.front,
-                splice=args.splice,
-                eq=args.eq,
-                log=log,
-            )
+            model = train_model(train, val, epochs=args.epochs, fraction=args.fraction, **recipe)
             export_onnx(model, onnx_path, args.front)
             n_params = sum(p.numel() for p in model.parameters())
         val_logits, test_logits = predict_onnx(onnx_path, val.x), predict_onnx(onnx_path, test.x)
@@ -665,20 +663,16 @@ def main(argv: list[str] | None = None) -> int:
         for eng in args.loeo_engines:
             groups.setdefault(family(eng), []).append(eng)
         for held, scored in groups.items():
-            out = np.isin(train.engine, [ENGINES.index(e) for e in held])
+            held_ids = [ENGINES.index(e) for e in held]
             log(f"leave out {' + '.join(held)}")
             model = train_model(
-                train.select(~out),
+                train.select(~np.isin(train.engine, held_ids)),
                 None,
                 epochs=args.loeo_epochs,
-                seed=args.seed,
                 fraction=args.loeo_subsample,
-                front=args.front,
-                splice=args.splice,
-                eq=args.eq,
-                log=log,
+                **recipe,
             )
-            vm = ~np.isin(val.engine, [ENGINES.index(e) for e in held])
+            vm = ~np.isin(val.engine, held_ids)
             a, b = fit_platt(predict(model, val.x[vm]), val.y[vm])
             scores = clip_scores(test, predict(model, test.x), a, b)
             for eng in scored:
