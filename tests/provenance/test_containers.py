@@ -161,6 +161,21 @@ def test_damaged_files_never_crash_the_reader(media: dict[str, bytes], kind: str
     json.dumps(reading.to_dict())
 
 
+def test_png_text_chunk_flagged_compressed_but_not_zlib() -> None:
+    """Found by fuzz/fuzz_containers.py: an iTXt XMP chunk with the compression flag set over plain
+    bytes made zlib.error escape the XMP reader; it is a ValueError now, and read_label reports it."""
+    text = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>"
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _containers._png_chunk(b"IHDR", bytes.fromhex("0000000100000001080200000000"))
+        + _containers._png_chunk(b"iTXt", text)
+        + _containers._png_chunk(b"IEND", b"")
+    )
+    with pytest.raises(ValueError, match="not valid zlib data"):
+        _containers.get_xmp(png, "png")
+    json.dumps(read_label(png).to_dict())
+
+
 def test_huge_xmp_is_bounded(media: dict[str, bytes]) -> None:
     import time
 

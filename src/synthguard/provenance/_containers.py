@@ -169,7 +169,10 @@ def _png_text(data: bytes, ctype: bytes, start: int, end: int) -> tuple[bytes, s
 
 def _inflate(blob: bytes) -> bytes:
     d = zlib.decompressobj()
-    out = d.decompress(blob, _xmp.MAX_XMP_BYTES)
+    try:
+        out = d.decompress(blob, _xmp.MAX_XMP_BYTES)
+    except zlib.error as exc:  # a chunk that says "compressed" over bytes that are not
+        raise ValueError(f"compressed text chunk is not valid zlib data ({exc})") from exc
     if d.unconsumed_tail:
         raise ValueError(f"compressed text chunk inflates beyond {_xmp.MAX_XMP_BYTES} bytes")
     return out
