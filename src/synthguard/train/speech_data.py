@@ -610,7 +610,6 @@ def build_dataset(
     if clips_dir.exists():
         shutil.rmtree(clips_dir)
     rows: list[Clip] = []
-    splits = _real_splits(librispeech)
 
     def save(y: Array, split: str, engine: str, name: str, label: str, speaker: str) -> None:
         rel = Path("clips") / split / engine / f"{name}.wav"
@@ -618,15 +617,11 @@ def build_dataset(
         sf.write(str(out_dir / rel), y, SR, subtype="PCM_16")
         rows.append(Clip(rel.as_posix(), label, split, engine, speaker))
 
-    real_audio: dict[str, list[tuple[str, Array, str]]] = {}
-    for split, items in splits.items():
-        real_audio[split] = []
-        for path, spk in items:
-            x, sr = _read_wav(path)
-            y = normalise(x, sr, rng_np)
-            save(y, split, "librispeech", path.stem, "real", spk)
-            real_audio[split].append((path.stem, x if sr == SR else resample(x, sr, SR), spk))
-        log(f"real {split}: {len(items)} clips")
+    real_audio = _real_audio(librispeech)
+    for split, clips in real_audio.items():
+        for stem, x, spk in clips:
+            save(normalise(x, SR, rng_np), split, "librispeech", stem, "real", spk)
+        log(f"real {split}: {len(clips)} clips")
 
     text_seed = {"train": seed * 10 + 1, "val": seed * 10 + 2, "test": seed * 10 + 3}
     piper = _Piper() if "piper" in engines else None
