@@ -15,6 +15,7 @@ from synthguard.train.speech import (
     eer_threshold,
     eq_gain,
     fit_platt,
+    highpass_fir,
 )
 from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
 
@@ -199,3 +200,30 @@ def test_random_eq_filters_the_chosen_rows_only() -> None:
     z = x.copy()
     _random_eq(z, 0.0, np.random.default_rng(2))
     assert np.array_equal(z, x)
+
+
+def test_front_end_highpass_removes_the_low_band_and_keeps_the_rest() -> None:
+    h = highpass_fir(400)
+    gain_db = 20 * np.log10(np.abs(np.fft.rfft(h, SR)) + 1e-12)  # 1 Hz bins at 16 kHz
+    assert gain_db[:290].max() < -45  # hum, F0 and a phone's low edge: gone
+    assert gain_db[400] == pytest.approx(-6.0, abs=0.5)  # the cutoff
+    assert np.abs(gain_db[510:7900]).max() < 0.1  # speech formants and up: untouched
+    assert np.allclose(h, h[::-1])  # linear phase: no waveform shape is invented
+    with pytest.raises(ValueError, match="odd"):
+        highpass_fir(400, taps=256)
+
+
+def test_wave_model_applies_its_fixed_highpass_inside_the_graph() -> None:
+    torch = pytest.importorskip("torch")
+    from synthguard.train.speech_model import WaveCNN
+
+    torch.manual_seed(0)
+    model = WaveCNN(highpass_hz=400).eval()
+    assert "highpass" in dict(model.named_buffers())  # a buffer: saved and exported, never trained
+    assert all(p.requires_grad for p in model.parameters())
+    t = np.arange(48_000) / SR
+    voice = np.sin(2 * np.pi * 1000 * t) + 0.5 * np.sin(2 * np.pi * 2500 * t)
+    hum = 3 * np.sin(2 * np.pi * 60 * t) + 2 * np.sin(2 * np.pi * 150 * t)
+    with torch.no_grad():
+        a, b = (model(torch.tensor(w[None], dtype=torch.float32)) for w in (voice, voice + hum))
+    assert float(a) == pytest.approx(float(b), abs=1e-3)  # what lies below the cutoff changes nothing

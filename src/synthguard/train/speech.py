@@ -67,6 +67,7 @@ TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 14
 SPLICE = 0.5
 EQ = 0.5  # share of training windows given a random channel response (model 2.1)
+HIGHPASS = 0.0  # Hz; a fixed high-pass inside the wave model's graph (0 = none)
 COMMON_LIMITS = (
     "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
@@ -174,6 +175,7 @@ def train_model(
     front: str = "wave",
     splice: float = 0.0,
     eq: float = 0.0,
+    highpass: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -186,7 +188,10 @@ def train_model(
 
     ``eq``: the share of training windows (either class, after splicing) given a random microphone /
     channel response (:func:`_random_eq`), so that a real voice through a phone or a small speaker's
-    band edges is not taken for a synthetic one."""
+    band edges is not taken for a synthetic one.
+
+    ``highpass``: cutoff in Hz of a fixed high-pass inside the wave model (0 = none), so the band
+    below it is no evidence at all, in training and at inference alike."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -194,7 +199,7 @@ def train_model(
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model: Any = WaveCNN() if front == "wave" else SpeechCNN()
+    model: Any = WaveCNN(highpass_hz=highpass) if front == "wave" else SpeechCNN()
     lr, bs = (2e-3, 32) if front == "wave" else (3e-3, 64)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-3)
     n_all = len(train.y)
@@ -262,6 +267,24 @@ def _splice_real(
         k = int(rng.integers(1, longest + 1))
         r = pool[int(rng.choice(real))]
         x[i, :k] = r[len(r) - k :]
+
+
+def highpass_fir(
+    cutoff_hz: float, taps: int = 257, sample_rate: int = 16000, beta: float = 6.0
+) -> npt.NDArray[np.float32]:
+    """Linear-phase high-pass FIR (Kaiser-windowed sinc, spectral inversion of a low-pass).
+
+    With the defaults the transition band is about +-115 Hz around ``cutoff_hz`` and the stop band
+    is ~60 dB down: at 400 Hz, content below ~290 Hz is gone and above ~510 Hz untouched."""
+    if taps % 2 == 0:
+        raise ValueError("an odd number of taps keeps the filter's delay a whole sample")
+    n = np.arange(taps) - (taps - 1) / 2
+    fc = cutoff_hz / sample_rate
+    low = 2 * fc * np.sinc(2 * fc * n) * np.kaiser(taps, beta)
+    low /= low.sum()  # unity gain at DC for the low-pass ...
+    high = -low
+    high[(taps - 1) // 2] += 1.0  # ... so the high-pass has exactly zero gain there
+    return high.astype(np.float32)
 
 
 def eq_gain(freqs: npt.NDArray[np.floating], rng: np.random.Generator) -> npt.NDArray[np.float64]:
@@ -434,7 +457,7 @@ def export_onnx(model: Any, path: Path, front: str = "wave") -> None:
         )
 
 
-def _input_spec(front: str) -> dict[str, object]:
+def _input_spec(front: str, highpass: float = 0.0) -> dict[str, object]:
     """The card's description of what the model reads."""
     spec: dict[str, object] = {
         "front": front,
@@ -447,6 +470,10 @@ def _input_spec(front: str) -> dict[str, object]:
             "samples": WINDOW_SAMPLES,
             "normalisation": "each window scaled to unit RMS inside the model",
         }
+        if highpass > 0:
+            spec["highpass"] = (
+                f"fixed {highpass:g} Hz linear-phase FIR high-pass inside the model, before the RMS scaling"
+            )
     else:
         spec |= {
             "n_mels": N_MELS,
@@ -491,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=EQ,
         help="share of training windows given a random channel response (wave front only)",
+    )
+    ap.add_argument(
+        "--highpass",
+        type=float,
+        default=HIGHPASS,
+        help="cutoff (Hz) of a fixed high-pass inside the model graph, 0 = none (wave front only)",
     )
     ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
@@ -577,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         "front": args.front,
         "splice": args.splice,
         "eq": args.eq,
+        "highpass": args.highpass if args.front == "wave" else 0.0,
         "log": log,
     }
     if not args.loeo_only:
@@ -622,12 +656,13 @@ def main(argv: list[str] | None = None) -> int:
             "weights_file": onnx_path.name,
             "sha256": sha,
             "parameters": n_params,
-            "input": _input_spec(args.front),
+            "input": _input_spec(args.front, recipe["highpass"]),
             "recipe": {
                 "epochs": args.epochs,
                 "fraction_per_epoch": args.fraction,
                 "splice": args.splice,
                 "eq": args.eq,
+                "highpass_hz": recipe["highpass"],
                 "variants": args.variants,
                 "seed": args.seed,
             },
@@ -693,7 +728,7 @@ def main(argv: list[str] | None = None) -> int:
             card_doc["loeo_protocol"] = (
                 f"train without engine X and its family (held out together: {together}; "
                 f"{args.front} front end, {args.loeo_epochs} epochs, {args.loeo_subsample:.0%} of windows "
-                f"per epoch, splice {args.splice}, eq {args.eq}), Platt on val without X, clip-level EER "
+                f"per epoch, splice {args.splice}, eq {args.eq}, high-pass {args.highpass:g} Hz), Platt on val without X, clip-level EER "
                 "of real test clips vs X's test clips"
             )
             card_path.write_text(json.dumps(card_doc, indent=2) + "\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .speech import highpass_fir
+
 __all__ = ["SpeechCNN", "WaveCNN"]
 
 
@@ -28,6 +30,10 @@ class WaveCNN(nn.Module):
     gets wrong while copying the spectral envelope. Then four blocks of a 5-tap conv and a
     depthwise-separable conv with 3x max-pooling, mean+max over time, a 2-layer head. Each window
     is scaled to unit RMS inside the model, so loudness is no cue and the runtime feeds raw samples.
+
+    ``highpass_hz`` > 0 puts a fixed (not learned) linear-phase high-pass in front of everything
+    (:func:`highpass_fir`), inside the exported graph, so training and inference see the same band:
+    what a phone's or laptop microphone's low edge removes can then be no evidence either way.
     """
 
     def __init__(
@@ -37,8 +43,15 @@ class WaveCNN(nn.Module):
         kernel: int = 64,
         stride: int = 8,
         dropout: float = 0.3,
+        highpass_hz: float = 0.0,
     ) -> None:
         super().__init__()
+        self.highpass_hz = highpass_hz
+        self.highpass_pad = 0
+        if highpass_hz > 0:
+            fir = torch.from_numpy(highpass_fir(highpass_hz)).view(1, 1, -1)
+            self.highpass_pad = fir.shape[-1] // 2
+            self.register_buffer("highpass", fir)
         self.front = nn.Sequential(
             nn.Conv1d(1, front, kernel, stride=stride, padding=kernel // 2 - stride // 2, bias=False),
             nn.BatchNorm1d(front),
@@ -65,6 +78,9 @@ class WaveCNN(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.highpass_hz > 0:
+            fir: torch.Tensor = self.get_buffer("highpass")
+            x = nn.functional.conv1d(x.unsqueeze(1), fir, padding=self.highpass_pad).squeeze(1)
         x = x / (x.std(dim=1, keepdim=True) + 1e-4)
         h = self.body(self.front(x.unsqueeze(1)))  # (N, C, T')
         return self.head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)).squeeze(1)
