@@ -31,6 +31,7 @@ CONDS = [
     "crop:0.5",
     "resize:0.5+jpeg:75",
     "fakes-only:resize:1.6+crop:0.625",
+    "saturation:0",
 ]
 CAL = ("clean", "jpeg:75", "resize:0.5", "crop:0.5")
 

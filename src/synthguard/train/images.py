@@ -98,6 +98,9 @@ class TrainConfig:
     # shipped 1.0.0 reads low saturation as "generated" (test FPR 0.17 -> 0.54 on greyscale).
     # Tried at 0.3 and not shipped (greyscale val FPR 0.33 -> 0.46; docs/benchmarks/images.md)
     p_saturation: float = 0.0
+    # the residual of luminance only (one channel, Rec. 601 weights) instead of one per colour:
+    # colour and saturation then cannot be evidence at all
+    luma: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,23 +285,28 @@ def platt(logits: F64, y: npt.NDArray[Any]) -> tuple[float, float]:
 # ---------------------------------------------------------------- the CNN (torch only here)
 
 
-def build_net(widths: Sequence[int]) -> Any:
-    """High-pass residual -> 5 conv blocks -> global mean -> one logit per patch."""
+def build_net(widths: Sequence[int], luma: bool = False) -> Any:
+    """High-pass residual -> 5 conv blocks -> global mean -> one logit per patch.
+
+    ``luma``: the residual of the patch's luminance (one channel) instead of one per colour."""
     import torch
     from torch import nn
 
     class HighPass(nn.Module):
-        """Fixed per-channel residual: pixel minus its 3x3 mean (removes colour and smooth content)."""
+        """Fixed residual: pixel minus its 3x3 mean (removes colour and smooth content), per colour
+        channel, or of the luminance (the same kernel times the Rec. 601 weights: convolution is linear)."""
 
         def __init__(self) -> None:
             super().__init__()
             k = -torch.ones(3, 1, 3, 3) / 9.0
             k[:, :, 1, 1] += 1.0
+            if luma:
+                k = k.view(1, 3, 3, 3) * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
             self.register_buffer("k", k * 16.0)
 
         def forward(self, x: Any) -> Any:
             k: torch.Tensor = self.get_buffer("k")
-            return nn.functional.conv2d(x, k, groups=3)
+            return nn.functional.conv2d(x, k, groups=1 if luma else 3)
 
     def block(i: int, o: int, stride: int) -> nn.Module:
         return nn.Sequential(nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU())
@@ -306,7 +314,7 @@ def build_net(widths: Sequence[int]) -> Any:
     a, b, c, d, e = widths
     return nn.Sequential(
         HighPass(),
-        block(3, a, 1),
+        block(1 if luma else 3, a, 1),
         block(a, b, 2),
         block(b, c, 2),
         block(c, d, 1),
@@ -353,7 +361,7 @@ def train_cnn(images: list[U8], labels: Sequence[int], cfg: TrainConfig, log: Ca
     t0 = time.perf_counter()
     x, y = make_patches(images, labels, cfg, rng)
     log(f"  {len(x)} patches in {time.perf_counter() - t0:.0f}s")
-    net = build_net(cfg.widths)
+    net = build_net(cfg.widths, cfg.luma)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * math.ceil(len(x) / cfg.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps)
@@ -788,6 +796,9 @@ def main(argv: list[str] | None = None) -> int:
         help="share of copies (either class) with their colour scaled (a quarter to greyscale)",
     )
     ap.add_argument(
+        "--luma", action="store_true", help="the CNN reads the luminance residual only (colour-blind)"
+    )
+    ap.add_argument(
         "--extra-reals", type=Path, help="another set (labels.csv) whose train-split reals are added"
     )
     ap.add_argument("--extra-reals-n", type=int, default=0, help="how many extra reals (one per video)")
@@ -819,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
         p_upscale=args.p_upscale,
         p_fake_reals=args.p_fake_reals,
         p_saturation=args.p_saturation,
+        luma=args.luma,
     )
     rows = load_rows(args.data)
     t0 = time.perf_counter()
