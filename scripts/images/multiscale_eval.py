@@ -32,6 +32,7 @@ CONDS = [
     "resize:0.5+jpeg:75",
     "fakes-only:resize:1.6+crop:0.625",
     "saturation:0",
+    "frame:28",
 ]
 CAL = ("clean", "jpeg:75", "resize:0.5", "crop:0.5")
 

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from mediafactory import audio_bytes, video_bytes
 from synthguard.bench import Dataset, parse_perturbation, run_bench
-from synthguard.bench.perturb import apply
+from synthguard.bench.perturb import apply, h264_frame
 from synthguard.errors import ConfigError
 from synthguard.media import Audio, Image, Video, load
 
@@ -71,7 +71,7 @@ def test_run_bench_end_to_end(saturation_set: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["jpeg:75", "webp:60", "resize:0.5", "crop:0.5", "blur:2", "noise:8", "saturation:0"]
+    "spec", ["jpeg:75", "webp:60", "resize:0.5", "crop:0.5", "blur:2", "noise:8", "saturation:0", "frame:28"]
 )
 def test_image_perturbations(spec: str) -> None:
     img = Image(np.full((40, 60, 3), 128, np.uint8))
@@ -99,6 +99,21 @@ def test_saturation_zero_is_greyscale() -> None:
     out = apply(parse_perturbation("saturation:0"), Image(px))
     assert isinstance(out, Image)
     assert np.abs(out.pixels.astype(int) - out.pixels[..., :1].astype(int)).max() <= 1
+
+
+def test_frame_grab_is_lossy_h264_of_any_size() -> None:
+    rng = np.random.default_rng(0)
+    smooth = np.repeat(np.repeat(rng.integers(0, 256, (9, 11, 3)), 8, 0), 8, 1)[:71, :85]  # odd sizes
+    px = np.clip(smooth + rng.normal(0, 6, smooth.shape), 0, 255).astype(np.uint8)
+    errors = []
+    for crf in (18, 35):
+        out = h264_frame(px, crf)
+        assert out.shape == px.shape and out.dtype == np.uint8
+        assert np.array_equal(out[-1], px[-1]) and np.array_equal(out[:, -1], px[:, -1])  # odd edge kept
+        errors.append(np.abs(out[:-1, :-1].astype(int) - px[:-1, :-1]).mean())
+    assert 0 < errors[0] < errors[1] < 20  # lossy, more so at a higher CRF, still the same picture
+    with pytest.raises(ValueError, match="CRF"):
+        h264_frame(px, 60)
 
 
 def test_highpass_removes_the_low_band_only() -> None:

@@ -27,6 +27,16 @@ def test_fake_reals_history_only_touches_fakes() -> None:
     assert not np.array_equal(hist, _img())
 
 
+def test_video_frame_processing_is_drawn_for_both_classes_alike() -> None:
+    outs = [augment(_img(), np.random.default_rng(s), label=y, p_video=1.0) for s in range(3) for y in (0, 1)]
+    for real, fake in zip(outs[::2], outs[1::2], strict=True):
+        assert np.array_equal(real, fake)
+    # off (the shipped recipe) it draws nothing: the copies are those of the recipe without it
+    assert np.array_equal(
+        augment(_img(), np.random.default_rng(0), p_video=0.0), augment(_img(), np.random.default_rng(0))
+    )
+
+
 def test_extra_reals_only_from_train_split_one_per_video(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from synthguard.train.images import load_extra_reals
 

@@ -20,13 +20,14 @@ from typing import Any
 
 import av
 import numpy as np
+import numpy.typing as npt
 import PIL.Image
 import PIL.ImageEnhance
 import PIL.ImageFilter
 
 from ..media import TARGET_SAMPLE_RATE, Audio, Image, Media, Video, VideoFrame
 
-__all__ = ["PERTURBATIONS", "Perturbation", "apply", "parse_perturbation"]
+__all__ = ["PERTURBATIONS", "Perturbation", "apply", "h264_frame", "parse_perturbation"]
 
 
 def _rate(text: str) -> int:
@@ -82,6 +83,37 @@ def _saturation(img: Image, factor: str) -> Image:
         raise ValueError("saturation factor must be in [0, 2]")
     out = PIL.ImageEnhance.Color(PIL.Image.fromarray(img.pixels)).enhance(f)
     return replace(img, pixels=np.asarray(out, dtype=np.uint8).copy())
+
+
+def h264_frame(pixels: npt.NDArray[np.uint8], crf: int) -> npt.NDArray[np.uint8]:
+    """``pixels`` as a frame grab from a video: encoded as an H.264 intra frame (libx264, yuv420p,
+    constant quality ``crf``: 18 near-transparent, 23 x264's default, 30+ a low-bitrate stream) and
+    decoded back. An odd last row / column is kept as it was (4:2:0 needs even sizes)."""
+    if not 0 <= crf <= 51:
+        raise ValueError(f"H.264 CRF must be in 0-51, not {crf}")
+    h0, w0 = pixels.shape[:2]
+    h, w = h0 - h0 % 2, w0 - w0 % 2
+    if h < 2 or w < 2:
+        return pixels
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as out:
+        stream: Any = out.add_stream("libx264", rate=1)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels[:h, :w]), format="rgb24")
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    buf.seek(0)
+    container: Any
+    with av.open(buf) as container:
+        decoded = next(iter(container.decode(video=0))).to_ndarray(format="rgb24")
+    out_px = pixels.copy()
+    out_px[:h, :w] = decoded
+    return out_px
+
+
+def _frame(img: Image, crf: str) -> Image:
+    return replace(img, pixels=h264_frame(img.pixels, int(crf)))
 
 
 def _image_noise(img: Image, sigma: str) -> Image:
@@ -207,6 +239,7 @@ _IMAGE: dict[str, ImageFn] = {
     "blur": _blur,
     "noise": _image_noise,
     "saturation": _saturation,
+    "frame": _frame,
 }
 _AUDIO: dict[str, AudioFn] = {
     "mp3": _audio_codec("libmp3lame", "mp3"),
@@ -226,6 +259,7 @@ PERTURBATIONS: dict[str, str] = {
     "saturation:F": "colour scaled by F (0 = greyscale, 1 = unchanged)",
     "noise:X": "image: Gaussian noise sigma X (0-255); audio: white noise at X dB SNR",
     "h264:B": "video frames re-encoded as H.264 at bitrate B (e.g. 500k)",
+    "frame:CRF": "an image or each video frame as an H.264 intra frame at CRF (23 = x264 default): a frame grab",
     "mp3:B / aac:B / opus:B": "audio round trip through the codec at bitrate B (e.g. 32k)",
     "resample:R": "audio down-sampled to R Hz and back to 16 kHz",
     "highpass:F": "audio high-passed at F Hz (2nd order; a phone's or laptop microphone's low edge)",

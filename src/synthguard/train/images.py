@@ -43,6 +43,7 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageEnhance
 
+from ..bench.perturb import h264_frame
 from ..detectors._image_features import grid_patches, random_patches
 
 __all__ = ["PATCH", "TrainConfig", "main"]
@@ -66,6 +67,7 @@ CONDITIONS = (
     "resize:0.5+jpeg:75",
     FAKE_UPSCALED,
     "saturation:0",
+    "frame:28",
 )
 CV_CONDITIONS = ("clean", "jpeg:75", "resize:0.5", "resize:0.5+jpeg:75", FAKE_UPSCALED)
 
@@ -101,6 +103,9 @@ class TrainConfig:
     # the residual of luminance only (one channel, Rec. 601 weights) instead of one per colour:
     # colour and saturation then cannot be evidence at all
     luma: bool = False
+    # share of copies (either class) encoded as an H.264 intra frame (CRF 18-35) after resizing:
+    # frames of a real video must not read as "generated" because of the video codec's smoothing
+    p_video: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,8 @@ def perturb(px: U8, condition: str, label: int = 1) -> U8:
             px = _crop(px, float(param))
         elif kind == "saturation":
             px = _saturate(px, float(param))
+        elif kind == "frame":
+            px = h264_frame(px, int(param))
         else:
             raise ValueError(f"unknown condition {step!r}")
     return px
@@ -224,6 +231,7 @@ def augment(
     p_upscale: float = 0.15,
     p_fake_reals: float = 0.0,
     p_saturation: float = 0.0,
+    p_video: float = 0.0,
 ) -> U8:
     """Random platform-style processing, drawn from the same distribution for real and fake.
 
@@ -244,6 +252,8 @@ def augment(
     elif r < p_upscale + p_downscale:
         f = float(rng.uniform(down_min, 1.0))
         px = _resize(px, f, _FILTERS[int(rng.integers(len(_FILTERS)))])
+    if p_video > 0 and rng.random() < p_video:  # at 0 no draws: 1.0.0 reproduces
+        px = h264_frame(px, int(rng.integers(18, 36)))
     if rng.random() < 0.8:
         px = _jpeg(px, int(rng.integers(60, 96)))
     return px
@@ -337,6 +347,7 @@ def augment_as(cfg: TrainConfig, px: U8, rng: np.random.Generator, label: int) -
         p_upscale=cfg.p_upscale,
         p_fake_reals=cfg.p_fake_reals,
         p_saturation=cfg.p_saturation,
+        p_video=cfg.p_video,
     )
 
 
@@ -796,6 +807,12 @@ def main(argv: list[str] | None = None) -> int:
         help="share of copies (either class) with their colour scaled (a quarter to greyscale)",
     )
     ap.add_argument(
+        "--p-video",
+        type=float,
+        default=TrainConfig.p_video,
+        help="share of copies (either class) encoded as an H.264 video frame (CRF 18-35)",
+    )
+    ap.add_argument(
         "--luma", action="store_true", help="the CNN reads the luminance residual only (colour-blind)"
     )
     ap.add_argument(
@@ -831,6 +848,7 @@ def main(argv: list[str] | None = None) -> int:
         p_fake_reals=args.p_fake_reals,
         p_saturation=args.p_saturation,
         luma=args.luma,
+        p_video=args.p_video,
     )
     rows = load_rows(args.data)
     t0 = time.perf_counter()
