@@ -51,6 +51,18 @@ def test_threshold_override_and_block() -> None:
     assert policy.decide([ev(0.995)]).decision == "block"
 
 
+def test_a_threshold_can_differ_by_modality() -> None:
+    """Real video frames score higher than real photos with the image detector: a platform can ask
+    more of its evidence on video without loosening it on images."""
+    policy = Policy(thresholds={"image.ai_generated@video": 0.97, "image.ai_generated": 0.6})
+    on_image = Evidence("image.ai_generated", "1", "image", 0.86, 0.5)
+    on_frames = Evidence("image.ai_generated", "1", "video", 0.86, 0.5)
+    assert policy.threshold_for(on_image) == 0.6 and policy.threshold_for(on_frames) == 0.97
+    assert policy.decide([on_image]).decision == "review"
+    assert policy.decide([on_frames]).decision == "pass"
+    assert Policy(thresholds={"image.ai_generated@audio": 0.1}).threshold_for(on_frames) == 0.5  # the card's
+
+
 def test_yaml_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     policy = Policy(version="v7", thresholds={"image.ai_generated": 0.7}, label_threshold=0.95)
     path = tmp_path / "p.yaml"
@@ -64,6 +76,7 @@ def test_yaml_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
         ("label_threshold: 2\n", "in \\[0, 1\\]"),
         ("colour: red\n", "unknown policy keys"),
         ("- 1\n", "mapping"),
+        ("thresholds:\n  image.ai_generated@frames: 0.9\n", "image, video or audio"),
     ],
 )
 def test_bad_policy_files(tmp_path, content: str, match: str) -> None:  # type: ignore[no-untyped-def]

@@ -58,7 +58,10 @@ class Policy:
 
     Attributes:
         version: recorded in every verdict so a decision can be traced to its rules.
-        thresholds: per-detector overrides of the card's operating threshold.
+        thresholds: per-detector overrides of the card's operating threshold. A key
+            ``"DETECTOR@MODALITY"`` (``"image.ai_generated@video"``: the image detector run on a
+            video's frames) applies to that detector's evidence on that kind of medium only and
+            takes precedence over the plain ``"DETECTOR"`` key.
         label_threshold: a score at or above this labels the item "3" without waiting for review.
         block_threshold: a score at or above this blocks the item (None: never block automatically).
         review_on_error: send items to review when a detector failed on them.
@@ -74,12 +77,22 @@ class Policy:
         for name, value in [("label_threshold", self.label_threshold), *self.thresholds.items()]:
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise PolicyError(f"policy threshold {name} must be in [0, 1], got {value!r}")
+        for key in self.thresholds:
+            _, at, modality = key.partition("@")
+            if at and modality not in ("image", "video", "audio"):
+                raise PolicyError(
+                    f"policy threshold {key}: the part after @ must be image, video or audio, not {modality!r}"
+                )
         if self.block_threshold is not None and not 0.0 <= self.block_threshold <= 1.0:
             raise PolicyError(
                 f"policy block_threshold must be in [0, 1] or null, got {self.block_threshold!r}"
             )
 
     def threshold_for(self, evidence: Evidence) -> float:
+        """The operating threshold this policy applies to ``evidence`` (see ``thresholds``)."""
+        specific = self.thresholds.get(f"{evidence.detector}@{evidence.modality}")
+        if specific is not None:
+            return float(specific)
         return float(self.thresholds.get(evidence.detector, evidence.threshold))
 
     def decide(self, evidence: Iterable[Evidence], signals: Signals | None = None) -> Verdict:
