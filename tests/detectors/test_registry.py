@@ -86,3 +86,16 @@ def test_verify_weights(tmp_path) -> None:  # type: ignore[no-untyped-def]
         verify_weights(f, "0" * 64)
     with pytest.raises(ModelIntegrityError, match="missing"):
         verify_weights(tmp_path / "none.onnx", good)
+
+
+def test_live_rooms_and_files_each_have_their_bundled_speech_model() -> None:
+    from synthguard.live.session import DEFAULT_DETECTOR, LIVE_RULES, LIVE_THRESHOLDS
+
+    files, live = create_detector("audio.synthetic_voice"), create_detector(DEFAULT_DETECTOR)
+    assert DEFAULT_DETECTOR == "audio.synthetic_voice_live" and live.card.name == DEFAULT_DETECTOR
+    assert files.card.default_enabled and not live.card.default_enabled  # a file scan runs one of them
+    assert files.card.weights_sha256 != live.card.weights_sha256  # both verified against their cards on load
+    assert DEFAULT_DETECTOR in LIVE_RULES and DEFAULT_DETECTOR in LIVE_THRESHOLDS
+    speech = np.sin(2 * np.pi * 220 * np.arange(16_000) / 16_000).astype(np.float32)
+    for det in (files, live):
+        assert det.detect(Audio(speech)).score is None  # a steady tone is no speech, for either

@@ -19,9 +19,9 @@ def live_command(
     file: Annotated[
         Path, typer.Argument(help="An audio (or video) file to stream.", exists=True, dir_okay=False)
     ],
-    detector: Annotated[str, typer.Option("--detector", "-d", help="Detector scoring each window.")] = (
-        "audio.synthetic_voice"
-    ),
+    detector: Annotated[
+        str, typer.Option("--detector", "-d", help="Detector scoring each window.")
+    ] = "audio.synthetic_voice_live",  # synthguard.live.DEFAULT_DETECTOR (not imported: CLI start-up)
     realtime: Annotated[bool, typer.Option("--realtime", help="Send audio at the speed it plays.")] = False,
     chunk_ms: Annotated[int, typer.Option(help="Milliseconds of audio per chunk.")] = 100,
     window: Annotated[float, typer.Option(help="Seconds per scored window.")] = 3.0,
@@ -100,9 +100,9 @@ def live_demo_command(
     key: Annotated[
         str | None, typer.Option(help="The key clients must send (default: a random one).")
     ] = None,
-    detector: Annotated[str, typer.Option("--detector", "-d", help="Detector scoring each window.")] = (
-        "audio.synthetic_voice"
-    ),
+    detector: Annotated[
+        str, typer.Option("--detector", "-d", help="Detector scoring each window.")
+    ] = "audio.synthetic_voice_live",  # synthguard.live.DEFAULT_DETECTOR (not imported: CLI start-up)
     hop: Annotated[
         float | None, typer.Option(help="Seconds between windows (default: LiveConfig's).")
     ] = None,

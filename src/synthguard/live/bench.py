@@ -31,7 +31,7 @@ from ..media import Audio, load
 from ._alert import RULES, AlertRule, AlertState
 from ._pcm import PcmFormat
 from .events import Alert, SegmentScored
-from .session import LiveConfig, LiveSession
+from .session import DEFAULT_DETECTOR, LiveConfig, LiveSession
 
 __all__ = ["capacity", "latency"]
 
@@ -66,7 +66,7 @@ def latency(
     labels: Path,
     *,
     split: str = "test",
-    detector: str = "audio.synthetic_voice",
+    detector: str = DEFAULT_DETECTOR,
     hop: float | None = None,
     window: float = 3.0,
     alert_windows: int | None = None,
@@ -296,7 +296,7 @@ def sweep(
     labels: Path,
     *,
     split: str = "val",
-    detector: str = "audio.synthetic_voice",
+    detector: str = DEFAULT_DETECTOR,
     hops: tuple[float, ...] = (0.5,),
     window: float = 3.0,
     rules: tuple[str, ...] = ("consecutive",),
@@ -441,7 +441,7 @@ def capacity(
     streams: list[int],
     *,
     seconds: float = 30.0,
-    detector: str = "audio.synthetic_voice",
+    detector: str = DEFAULT_DETECTOR,
     hop: float | None = None,
     audio: Path | None = None,
     port: int = 8799,
@@ -556,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     a = sub.add_parser("latency")
     a.add_argument("labels", type=Path)
     a.add_argument("--split", default="test")
-    a.add_argument("--detector", default="audio.synthetic_voice")
+    a.add_argument("--detector", default=DEFAULT_DETECTOR)
     a.add_argument("--hop", type=float, help="default: LiveConfig's")
     a.add_argument("--window", type=float, default=3.0)
     a.add_argument("--limit", type=int, default=0)
@@ -571,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("sweep")
     w.add_argument("labels", type=Path)
     w.add_argument("--split", default="val")
-    w.add_argument("--detector", default="audio.synthetic_voice")
+    w.add_argument("--detector", default=DEFAULT_DETECTOR)
     w.add_argument("--window", type=float, default=3.0)
     w.add_argument("--limit", type=int, default=0)
     w.add_argument("--hops", type=float, nargs="+", default=[0.5], help="each a multiple of the smallest")
@@ -587,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("capacity")
     c.add_argument("streams", type=int, nargs="+")
     c.add_argument("--seconds", type=float, default=30.0)
-    c.add_argument("--detector", default="audio.synthetic_voice")
+    c.add_argument("--detector", default=DEFAULT_DETECTOR)
     c.add_argument("--hop", type=float, help="default: LiveConfig's")
     c.add_argument("--audio", type=Path)
     c.add_argument("--port", type=int, default=8799)

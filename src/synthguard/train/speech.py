@@ -61,13 +61,13 @@ DEFAULT_LIBRISPEECH = (
     / "speech"
     / "librispeech"
 )
-MODEL_VERSION = "2.1.0"
+MODEL_VERSION = "2.2.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 14
 SPLICE = 0.5
 EQ = 0.5  # share of training windows given a random channel response (model 2.1)
-HIGHPASS = 0.0  # Hz; a fixed high-pass inside the wave model's graph (0 = none)
+HIGHPASS = 400.0  # Hz; a fixed high-pass inside the wave model's graph (model 2.2; 0 = none)
 COMMON_LIMITS = (
     "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
