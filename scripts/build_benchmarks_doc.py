@@ -20,23 +20,25 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 
 | detector | held-out set | clean | re-encoded | published peer, same clips |
 |---|---|---|---|---|
-| `audio.synthetic_voice` 2.1.0 | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.056 | mp3 32k 0.056, opus 16k 0.067, 8 kHz 0.050 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
-| `audio.synthetic_voice` 2.1.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.056 | mp3 0.056, opus 0.062, 8 kHz 0.050, 300 Hz high-pass 0.135 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
-| `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training (shipped recipe) | EER espeak 0.08, piper 0.10, flite 0.10, festival 0.11, LPC 0.12, Griffin-Lim 0.22, WORLD 0.30, mel Griffin-Lim 0.35 | - | - |
-| `audio.synthetic_voice`, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
-| `audio.synthetic_voice`, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.056 | mp3 0.056, opus 0.034, 8 kHz 0.067 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
-| live rooms (`synthguard.live`) | 160 test streams, real speech then synthetic | alert latency p50 1.56 s, p95 3.54 s; 103/160 within 2 s; 7 false alerts in 859 s of real speech | - | 100 concurrent real-time streams on 2 cores |
+| `audio.synthetic_voice` 2.2.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.034 | mp3 32k 0.033, opus 16k 0.045, 8 kHz 0.033 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
+| `audio.synthetic_voice` 2.2.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.034 | mp3 0.034, opus 0.045, 8 kHz 0.031, 300 Hz high-pass 0.034 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
+| `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training (shipped recipe) | LOEO_HEADER | - | - |
+| `audio.synthetic_voice` 2.2.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.033 | mp3 0.033, opus 0.067, 8 kHz 0.033 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
+| `audio.synthetic_voice` 2.2.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.045 | mp3 0.033, opus 0.100, 8 kHz 0.034 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
+| live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights) | 160 test streams, real speech then synthetic | alert latency p50 1.56 s, p95 3.54 s; 103/160 within 2 s; 7 false alerts in 859 s of real speech (2.2.0 in a room: 2.36 / 6.50 s, 50/160, 1 false alert) | - | 100 concurrent real-time streams on 2 cores |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
 | `image.ai_generated` | DiffusionDB vs COCO/ImageNet test split (50); 3-fold CV over 500 | AUC 0.998 (CV 0.941) | JPEG 75: 0.941, half size: 0.840, crop: 0.990 | - |
 | `image.ai_generated`, real photos from another pipeline | 100 real DFDC video-frame face crops | false-positive rate 1.00 at 0.5 | JPEG 75: 1.00, half size: 0.47 | - |
 | `image.ai_generated`, a third pipeline | 14 real photos that ship in scikit-image / matplotlib | false-positive rate 0.43 at 0.5 (the grey-scale ones and textures) | JPEG 75: 0.79 | - |
 | `image.ai_generated`, greyscale | the test split with colour removed (both classes) | AUC 0.966, FPR 0.54 at 0.5 (colour: 0.17) | saturation 0.5: FPR 0.42 | - |
 
-The honest reading: the raw-waveform speech model (2.1.0) catches TTS engines and, when they are in
-training, most vocoder re-synthesis, and is ahead of the published peers on every pooled column
-(0.056 vs AASIST's best 0.125); an engine it never saw costs it ~0.10 EER, a vocoder family it never
-saw 0.12-0.35, and a phone-like high-pass still doubles its error (0.135); one real reader's recordings
-still score as synthetic more than the rest (4 of 10 flagged, most of the live false alerts);
+The honest reading: the raw-waveform speech model for files (2.2.0) catches TTS engines and, when
+they are in training, most vocoder re-synthesis, and is ahead of the published peers on every pooled
+column (0.034 vs AASIST's best 0.125), also after a phone-like 300 Hz high-pass (0.034; its fixed
+high-pass front end took that band out of the evidence), and flags none of the real test clips at its
+threshold; an engine it never saw costs it LOEO_READING, and on the unseen HTS voice the peer is now
+slightly ahead (one clip of 30). Live rooms keep the 2.1.0 weights because their windows become
+confident sooner after an onset (p95 3.54 s, still over the 2 s target), at more false alerts;
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
 unmeasured on other sources, where the field typically loses 0.1-0.2 AUC; the image detector's clean
 numbers are strong on one generator family but fall after down-scaling, partly because real and
