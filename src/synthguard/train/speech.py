@@ -531,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
+        "--card-name",
+        default="audio.synthetic_voice",
+        help="detector name in card.json (audio.synthetic_voice_live for the live-room model)",
+    )
+    ap.add_argument(
         "--target-fpr",
         type=float,
         default=0.02,
@@ -651,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.recalibrate:
             command = f"{old_card.get('command', '')} && {command}"
         card = {
-            "name": "audio.synthetic_voice",
+            "name": args.card_name,
             "version": MODEL_VERSION,
             "weights_file": onnx_path.name,
             "sha256": sha,
