@@ -22,7 +22,7 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 |---|---|---|---|---|
 | `audio.synthetic_voice` 2.2.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.034 | mp3 32k 0.033, opus 16k 0.045, 8 kHz 0.033 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
 | `audio.synthetic_voice` 2.2.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.034 | mp3 0.034, opus 0.045, 8 kHz 0.031, 300 Hz high-pass 0.034 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
-| `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training (shipped recipe) | LOEO_HEADER | - | - |
+| `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training (shipped recipe) | EER (2.2.0) flite 0.01, festival 0.01, LPC 0.04, mel Griffin-Lim 0.12, WORLD 0.20, Griffin-Lim 0.20, espeak 0.20, Piper 0.40 (2.1.0: Piper 0.10, espeak 0.08, the rest 0.10-0.35) | - | - |
 | `audio.synthetic_voice` 2.2.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.033 | mp3 0.033, opus 0.067, 8 kHz 0.033 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
 | `audio.synthetic_voice` 2.2.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.045 | mp3 0.033, opus 0.100, 8 kHz 0.034 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
 | live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights) | 160 test streams, real speech then synthetic | alert latency p50 1.56 s, p95 3.54 s; 103/160 within 2 s; 7 false alerts in 859 s of real speech (2.2.0 in a room: 2.36 / 6.50 s, 50/160, 1 false alert) | - | 100 concurrent real-time streams on 2 cores |
@@ -37,7 +37,7 @@ The honest reading: the raw-waveform speech model for files (2.2.0) catches TTS 
 they are in training, most vocoder re-synthesis, and is ahead of the published peers on every pooled
 column (0.034 vs AASIST's best 0.125), also after a phone-like 300 Hz high-pass (0.034; its fixed
 high-pass front end took that band out of the evidence), and flags none of the real test clips at its
-threshold; an engine it never saw costs it LOEO_READING, and on the unseen HTS voice the peer is now
+threshold; an engine it never saw costs it 0.01-0.40 EER (three of eight under 10%; the neural Piper voice, left out, 0.40), and on the unseen HTS voice the peer is now
 slightly ahead (one clip of 30). Live rooms keep the 2.1.0 weights because their windows become
 confident sooner after an onset (p95 3.54 s, still over the 2 s target), at more false alerts;
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
