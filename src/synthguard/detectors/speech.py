@@ -189,8 +189,8 @@ class SyntheticVoiceDetector(Detector):
         batch: windows per onnxruntime call; bounds memory on hour-long clips.
     """
 
-    card = _card("speech", "audio.synthetic_voice", "the model for files (clip scores)")
     model_subdir = "speech"
+    card = _card(model_subdir, "audio.synthetic_voice", "the model for files (clip scores)")
 
     def __init__(
         self,
@@ -285,10 +285,10 @@ class LiveSyntheticVoiceDetector(SyntheticVoiceDetector):
     Off by default in file scans; name it to run it on files.
     """
 
+    model_subdir = "speech_live"
     card = _card(
-        "speech_live",
+        model_subdir,
         "audio.synthetic_voice_live",
         "the model for live rooms (fast window-level onsets)",
         default_enabled=False,
     )
-    model_subdir = "speech_live"
