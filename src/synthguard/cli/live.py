@@ -24,7 +24,9 @@ def live_command(
     ] = "audio.synthetic_voice_live",  # synthguard.live.DEFAULT_DETECTOR (not imported: CLI start-up)
     realtime: Annotated[bool, typer.Option("--realtime", help="Send audio at the speed it plays.")] = False,
     chunk_ms: Annotated[int, typer.Option(help="Milliseconds of audio per chunk.")] = 100,
-    window: Annotated[float, typer.Option(help="Seconds per scored window.")] = 3.0,
+    window: Annotated[
+        float | None, typer.Option(help="Seconds per scored window (default: LiveConfig's).")
+    ] = None,
     hop: Annotated[
         float | None, typer.Option(help="Seconds between windows (default: LiveConfig's).")
     ] = None,
@@ -51,7 +53,7 @@ def live_command(
             raise typer.BadParameter(f"{file} has no audio")
         cfg = LiveConfig(
             detector=detector,
-            window=window,
+            window=LiveConfig().window if window is None else window,
             threshold=threshold,
             diarize=diarize,
             hop=LiveConfig().hop if hop is None else hop,

@@ -85,7 +85,10 @@ class OnlineDiarizer:
 
     Each window joins the most similar speaker when the cosine similarity reaches ``threshold``
     (the centroid then moves towards it), else it starts a new speaker, up to ``max_speakers``
-    (after that it joins the nearest). Deterministic for the same sequence of windows.
+    (after that it joins the nearest). A speaker with a single window is provisional: when the next
+    new speaker appears before it got a second window, the new one takes its place and label (a
+    window spanning a turn change matches neither voice and would otherwise leave a spurious
+    speaker behind). Deterministic for the same sequence of windows.
 
     What it cannot do: separate overlapping speech (a window with two voices goes to one of them
     or becomes a spurious speaker), split a window that spans a turn change, re-identify a
@@ -103,10 +106,15 @@ class OnlineDiarizer:
             return "S1"
         sims = [cosine(emb, c.centroid) for c in self.clusters]
         best = int(np.argmax(sims))
-        if sims[best] < self.threshold and len(self.clusters) < self.max_speakers:
-            label = f"S{len(self.clusters) + 1}"
-            self.clusters.append(_Cluster(label, emb.copy()))
-            return label
+        if sims[best] < self.threshold:
+            last = self.clusters[-1]
+            if len(self.clusters) > 1 and last.count == 1:  # provisional: replaced, label reused
+                self.clusters[-1] = _Cluster(last.label, emb.copy())
+                return last.label
+            if len(self.clusters) < self.max_speakers:
+                label = f"S{len(self.clusters) + 1}"
+                self.clusters.append(_Cluster(label, emb.copy()))
+                return label
         c = self.clusters[best]
         c.count += 1
         c.centroid = (c.centroid + (emb - c.centroid) / min(c.count, 20)).astype(np.float32)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import json
 import os
 import subprocess
@@ -62,13 +63,24 @@ def _audio(path: Path) -> npt.NDArray[np.float32]:
     return np.asarray(media.samples, dtype=np.float32)
 
 
+def _detector(name: str, model_path: Path | None) -> tuple[Any, str]:
+    """The detector, and a key naming its weights (a candidate ONNX file by its own sha256)."""
+    if model_path is None:
+        det = create_detector(name)
+        sha = det.card.weights_sha256 or "noweights"
+    else:
+        det = create_detector(name, model_path=model_path)
+        sha = "file-" + hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
+    return det, f"{det.card.name}-{det.card.version}-{sha[:12]}"
+
+
 def latency(
     labels: Path,
     *,
     split: str = "test",
     detector: str = DEFAULT_DETECTOR,
     hop: float | None = None,
-    window: float = 3.0,
+    window: float = LiveConfig.window,
     alert_windows: int | None = None,
     chunk: float = 0.1,
     limit: int = 0,
@@ -78,12 +90,14 @@ def latency(
     cusum_h: float | None = None,
     cusum_max_logit: float | None = None,
     fast_threshold: float | None = None,
+    model_path: Path | None = None,
 ) -> dict[str, Any]:
     """Alert latency on real->synthetic streams, and false alerts on real-only streams.
 
-    Parameters left at None take the ``LiveConfig`` defaults (the shipped operating point).
+    Parameters left at None take the ``LiveConfig`` defaults (the shipped operating point);
+    ``model_path`` scores with a candidate ONNX instead of the detector's bundled weights.
     """
-    det = create_detector(detector)
+    det, model_key = _detector(detector, model_path)
     real, fake = _clips(labels, split)
     if limit:  # an even spread over the list (engines are grouped), not its head
         real = [real[round(i * len(real) / limit)] for i in range(min(limit, len(real)))]
@@ -148,7 +162,7 @@ def latency(
     probe = LiveSession(PcmFormat(), cfg, detector=det)
     return {
         "detector": detector,
-        "model": f"{det.card.name}-{det.card.version}-{(det.card.weights_sha256 or 'noweights')[:12]}",
+        "model": model_key,
         "hop": cfg.hop,
         "window": window,
         "rule": probe.rule.describe(),
@@ -217,12 +231,17 @@ def _on_hop(
 
 
 def _score_split(
-    labels: Path, split: str, detector: str, base_hop: float, window: float, limit: int, cache: Path | None
+    labels: Path,
+    split: str,
+    detector: str,
+    base_hop: float,
+    window: float,
+    limit: int,
+    cache: Path | None,
+    model_path: Path | None = None,
 ) -> dict[str, Any]:
     """Score every mixed and real-only stream of a split once (at ``base_hop``), cached on disk."""
-    det = create_detector(detector)
-    card = det.card
-    key = f"{card.name}-{card.version}-{(card.weights_sha256 or 'noweights')[:12]}"
+    det, key = _detector(detector, model_path)
     name = f"scores_{split}_{key}_w{window:g}_h{base_hop:g}_n{limit}.json"
     if cache is not None and (cache / name).is_file():
         return dict(json.loads((cache / name).read_text()))
@@ -298,7 +317,7 @@ def sweep(
     split: str = "val",
     detector: str = DEFAULT_DETECTOR,
     hops: tuple[float, ...] = (0.5,),
-    window: float = 3.0,
+    window: float = LiveConfig.window,
     rules: tuple[str, ...] = ("consecutive",),
     thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
     ks: tuple[int, ...] = (2, 3, 4),
@@ -309,6 +328,7 @@ def sweep(
     clear_windows: int = 3,
     limit: int = 0,
     cache: Path | None = Path("var/live/cache"),
+    model_path: Path | None = None,
 ) -> dict[str, Any]:
     """Score every stream once, then replay alert rules over a grid of their parameters and hops.
 
@@ -320,7 +340,7 @@ def sweep(
     for h in hops:
         if abs(h / base - round(h / base)) > 1e-6:
             raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
-    scored = _score_split(labels, split, detector, base, window, limit, cache)
+    scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
     grid = []
     for hop in hops:
         for f in fast:
@@ -558,7 +578,12 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--split", default="test")
     a.add_argument("--detector", default=DEFAULT_DETECTOR)
     a.add_argument("--hop", type=float, help="default: LiveConfig's")
-    a.add_argument("--window", type=float, default=3.0)
+    a.add_argument("--window", type=float, default=LiveConfig.window)
+    a.add_argument(
+        "--model-path",
+        type=Path,
+        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card)",
+    )
     a.add_argument("--limit", type=int, default=0)
     a.add_argument("--rule", choices=RULES, help="default: LIVE_RULES for the detector")
     a.add_argument("--threshold", type=float, help="consecutive rule: per-window threshold")
@@ -572,7 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("labels", type=Path)
     w.add_argument("--split", default="val")
     w.add_argument("--detector", default=DEFAULT_DETECTOR)
-    w.add_argument("--window", type=float, default=3.0)
+    w.add_argument("--window", type=float, default=LiveConfig.window)
+    w.add_argument(
+        "--model-path",
+        type=Path,
+        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card)",
+    )
     w.add_argument("--limit", type=int, default=0)
     w.add_argument("--hops", type=float, nargs="+", default=[0.5], help="each a multiple of the smallest")
     w.add_argument("--rules", choices=RULES, nargs="+", default=["consecutive"])
@@ -607,6 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             cusum_h=args.h,
             cusum_max_logit=args.max_logit,
             fast_threshold=args.fast,
+            model_path=args.model_path,
         )
     elif args.what == "overhead":
         out = overhead()
@@ -626,6 +657,7 @@ def main(argv: list[str] | None = None) -> int:
             fast=(None, *args.fast),
             limit=args.limit,
             cache=None if args.no_cache else Path("var/live/cache"),
+            model_path=args.model_path,
         )
         if args.max_fa_per_hour is not None:
             out["grid"] = [g for g in out["grid"] if g["false_alerts_per_hour"] <= args.max_fa_per_hour]
