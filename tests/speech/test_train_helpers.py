@@ -155,6 +155,31 @@ def test_unseen_vocoder_sets_resynthesise_the_real_test_clips(tmp_path: Path) ->
         assert sr == SR and len(x) > SR and np.isfinite(x).all() and np.abs(x).max() > 0.01
 
 
+def test_unseen_neural_vocoder_set_uses_a_vocoder_trained_on_training_reals(tmp_path: Path) -> None:
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    pytest.importorskip("torch", reason="torch comes with the train extra")
+
+    from synthguard.bench import Dataset
+    from synthguard.train.speech_data import build_unseen_set
+    from synthguard.train.speech_vocoder import train_vocoder
+
+    data = _tiny_data(tmp_path, sf)
+    out = tmp_path / "unseen"
+    # a vocoder already trained in OUT is used as it is (here two steps, to keep the test short)
+    train_vocoder(
+        [sf.read(str(data / "clips" / "r2.wav"), dtype="float32")[0]], out / "neural_vocoder.pt", steps=2
+    )
+    logs: list[str] = []
+    csv_path = build_unseen_set(data, out, n=2, families=("neural_vocoder",), log=logs.append)
+    assert not any("training the neural vocoder" in m for m in logs)
+    items = list(Dataset.from_csv(csv_path, split="test"))
+    assert [i.label for i in items] == [0, 0, 1, 1]
+    assert [i.groups["engine"] for i in items[2:]] == ["neural_vocoder"] * 2
+    for item in items[2:]:
+        x, sr = sf.read(str(item.path))
+        assert sr == SR and len(x) > SR and np.isfinite(x).all()
+
+
 def test_unseen_set_rejects_an_unknown_family(tmp_path: Path) -> None:
     from synthguard.train.speech_data import build_unseen_set
 
@@ -227,3 +252,40 @@ def test_wave_model_applies_its_fixed_highpass_inside_the_graph() -> None:
     with torch.no_grad():
         a, b = (model(torch.tensor(w[None], dtype=torch.float32)) for w in (voice, voice + hum))
     assert float(a) == pytest.approx(float(b), abs=1e-3)  # what lies below the cutoff changes nothing
+
+
+def _linear_onnx(path: Path, weights: list[float], *, output: str = "logit") -> Path:
+    """A tiny model with the speech models' I/O: input ``wave`` (N, len(weights)), output (N,)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    w = helper.make_tensor("w", TensorProto.FLOAT, [len(weights)], weights)
+    graph = helper.make_graph(
+        [
+            helper.make_node("Mul", ["wave", "w"], ["prod"]),
+            helper.make_node("ReduceSum", ["prod"], [output], keepdims=0, axes=[1]),
+        ],
+        "linear",
+        [helper.make_tensor_value_info("wave", TensorProto.FLOAT, ["n", len(weights)])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n"])],
+        [w],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)]), str(path))
+    return path
+
+
+def test_ensemble_graph_averages_member_logits(tmp_path: Path) -> None:
+    from synthguard.train.speech import _onnx_parameters, merge_logit_average, predict_onnx
+
+    a = _linear_onnx(tmp_path / "a.onnx", [1.0, 0.0, 2.0])
+    b = _linear_onnx(tmp_path / "b.onnx", [0.0, -4.0, 1.0])
+    merge_logit_average([a, b], tmp_path / "ens.onnx")
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    want = (predict_onnx(a, x) + predict_onnx(b, x)) / 2
+    np.testing.assert_allclose(predict_onnx(tmp_path / "ens.onnx", x), want, rtol=1e-6)
+    assert _onnx_parameters(tmp_path / "ens.onnx") == 3 + 3 + 1  # both members and the 1/2
+    merge_logit_average([a], tmp_path / "one.onnx")  # one member: the model itself
+    np.testing.assert_allclose(predict_onnx(tmp_path / "one.onnx", x), predict_onnx(a, x))
+    bad = _linear_onnx(tmp_path / "bad.onnx", [1.0, 1.0, 1.0], output="score")
+    with pytest.raises(ValueError, match="output 'logit'"):
+        merge_logit_average([a, bad], tmp_path / "x.onnx")

@@ -11,7 +11,7 @@ from .conftest import SR, speechlike
 
 pytest.importorskip("torch")
 
-from synthguard.train.speech_vocoder import HOP, train_vocoder, trained_vocoder  # noqa: E402
+from synthguard.train.speech_vocoder import HOP, train_vocoder, trained_vocoder
 
 
 def test_vocoder_trains_deterministically_and_keeps_length_and_level(tmp_path: Path) -> None:

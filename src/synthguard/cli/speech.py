@@ -117,7 +117,8 @@ def make_unseen_command(
     family: list[str] = typer.Option(
         ["festival_hts"],
         "--family",
-        help="festival_hts (HTS voice), harmonic_noise (sinusoidal vocoder); repeatable",
+        help="festival_hts (HTS voice), harmonic_noise (sinusoidal vocoder), neural_vocoder (a small "
+        "neural vocoder trained first on the data's training reals); repeatable",
     ),
 ) -> None:
     """Build a test set of engine families no model was trained on beside the real test clips;

@@ -278,10 +278,11 @@ class LiveSyntheticVoiceDetector(SyntheticVoiceDetector):
 
     Files and live rooms ask different things of a model. A file is judged by its clip score,
     which a model can reach while single windows stay unsure; a live alert has to come from a few
-    windows that are only partly synthetic at the onset. The file model (2.2.0, a fixed 400 Hz
-    high-pass in front) is the better clip scorer and robust to a microphone's low edge, but on
-    val it raised half as many live alerts within 2 s of the onset as this one (2.1.0: 35 vs 70 of
-    96 streams at the same false-alert limit; docs/benchmarks/live.md), so live rooms keep 2.1.0.
+    windows that are only partly synthetic at the onset. The file model (2.3.0: this model averaged
+    with a member that reads only the band above 400 Hz) is the better clip scorer and robust to a
+    microphone's low edge, but costs twice the CPU per window and on val alerted fewer streams within
+    2 s of the onset (72 vs 81 of 96 with 2 s windows, at no more than one false alert;
+    docs/benchmarks/live.md), so live rooms keep 2.1.0 alone.
     Off by default in file scans; name it to run it on files.
     """
 

@@ -61,13 +61,15 @@ DEFAULT_LIBRISPEECH = (
     / "speech"
     / "librispeech"
 )
-MODEL_VERSION = "2.2.0"
+MODEL_VERSION = "2.3.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 14
 SPLICE = 0.5
 EQ = 0.5  # share of training windows given a random channel response (model 2.1)
-HIGHPASS = 400.0  # Hz; a fixed high-pass inside the wave model's graph (model 2.2; 0 = none)
+# Hz; one ensemble member per cutoff, each with a fixed high-pass of that cutoff inside its graph
+# (0 = full band); the shipped ONNX averages the members' logits (model 2.3; 2.2 was (400,), 2.1 (0,))
+HIGHPASS = (400.0, 0.0)
 COMMON_LIMITS = (
     "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
@@ -77,10 +79,12 @@ COMMON_LIMITS = (
 LIMITATIONS = {
     "wave": "Reads raw samples, so it sees the waveform's phase and fine time structure: it catches vocoder "
     "re-synthesis (WORLD, Griffin-Lim, mel Griffin-Lim, LPC) that log-mel models miss, but a vocoder family "
-    "absent from training can stay invisible (leave-one-engine-out numbers on the card). Trained with random "
-    "channel responses, yet a phone-like 300 Hz high-pass still raises false positives (test EER 0.056 -> "
-    "0.135). Some real recordings score as synthetic: 4 of the 10 clips of one LibriSpeech test reader "
-    "(3080) do; expect the same for heavily processed real speech. " + COMMON_LIMITS,
+    "absent from training can stay invisible (leave-one-engine-out numbers on the card). An ensemble of two "
+    "members: one reads only the band above 400 Hz (robust to a phone's or laptop's low edge, blind to "
+    "low-band evidence), one the full band (finds unseen neural voices and vocoders better, but raises false "
+    "positives on band-limited real speech); their mean log-odds is the score, so a phone-like 300 Hz "
+    "high-pass still costs some separation. Some real recordings score high: heavily processed real speech "
+    "can. " + COMMON_LIMITS,
     "mel": "Detects TTS engines (Piper/VITS, espeak-ng, flite, festival) well, but is nearly blind to "
     "vocoder re-synthesis of real speech (Griffin-Lim ~chance, WORLD weak): a log-mel front end "
     "discards the phase and keeps the envelope those methods copy from real speech. 8 kHz "
@@ -457,7 +461,47 @@ def export_onnx(model: Any, path: Path, front: str = "wave") -> None:
         )
 
 
-def _input_spec(front: str, highpass: float = 0.0) -> dict[str, object]:
+def merge_logit_average(members: Sequence[Path], path: Path) -> None:
+    """One ONNX graph running every member on the shared input and averaging their ``logit`` outputs.
+
+    Members are exported wave (or mel) models with the same input name and a ``logit`` output; each
+    member's names get a prefix ``m<i>_`` so that the graphs can live side by side."""
+    import onnx
+    from onnx import TensorProto, compose, helper
+
+    models = [onnx.load(str(m)) for m in members]
+    if len(models) == 1:
+        onnx.save(models[0], str(path))
+        return
+    first = models[0].graph
+    name = first.input[0].name
+    nodes, inits, outs = [], [], []
+    for i, m in enumerate(models):
+        if m.graph.input[0].name != name or m.graph.output[0].name != "logit":
+            raise ValueError(f"{members[i]}: expected input {name!r} and output 'logit'")
+        pm = compose.add_prefix(m, f"m{i}_")
+        nodes.append(helper.make_node("Identity", [name], [f"m{i}_{name}"]))
+        nodes.extend(pm.graph.node)
+        inits.extend(pm.graph.initializer)
+        outs.append(f"m{i}_logit")
+    nodes.append(helper.make_node("Sum", outs, ["logit_sum"]))
+    inits.append(helper.make_tensor("ensemble_scale", TensorProto.FLOAT, [], [1.0 / len(models)]))
+    nodes.append(helper.make_node("Mul", ["logit_sum", "ensemble_scale"], ["logit"]))
+    graph = helper.make_graph(nodes, "logit_average", [first.input[0]], [first.output[0]], inits)
+    merged = helper.make_model(graph, opset_imports=models[0].opset_import)
+    merged.ir_version = models[0].ir_version
+    onnx.checker.check_model(merged)
+    onnx.save(merged, str(path))
+
+
+def _onnx_parameters(path: Path) -> int:
+    """Number of weights stored in an ONNX graph's initializers."""
+    import onnx
+
+    return sum(int(np.prod(t.dims)) for t in onnx.load(str(path)).graph.initializer)
+
+
+def _input_spec(front: str, highpass: Sequence[float] = (0.0,)) -> dict[str, object]:
     """The card's description of what the model reads."""
     spec: dict[str, object] = {
         "front": front,
@@ -470,9 +514,16 @@ def _input_spec(front: str, highpass: float = 0.0) -> dict[str, object]:
             "samples": WINDOW_SAMPLES,
             "normalisation": "each window scaled to unit RMS inside the model",
         }
-        if highpass > 0:
+        cut = [f"a fixed {h:g} Hz linear-phase FIR high-pass" if h > 0 else "the full band" for h in highpass]
+        if len(highpass) > 1:
+            spec["ensemble"] = (
+                f"mean of the logits of {len(highpass)} members of the same network, reading "
+                + ", ".join(cut)
+                + " (the high-pass inside the member's graph, before its RMS scaling)"
+            )
+        elif highpass[0] > 0:
             spec["highpass"] = (
-                f"fixed {highpass:g} Hz linear-phase FIR high-pass inside the model, before the RMS scaling"
+                f"fixed {highpass[0]:g} Hz linear-phase FIR high-pass inside the model, before the RMS scaling"
             )
     else:
         spec |= {
@@ -522,8 +573,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--highpass",
         type=float,
-        default=HIGHPASS,
-        help="cutoff (Hz) of a fixed high-pass inside the model graph, 0 = none (wave front only)",
+        nargs="+",
+        default=list(HIGHPASS),
+        help="one ensemble member per value: the cutoff (Hz) of a fixed high-pass inside its graph, "
+        "0 = full band; the exported model averages the members' logits (wave front only)",
     )
     ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
@@ -545,6 +598,11 @@ def main(argv: list[str] | None = None) -> int:
         "--recalibrate", action="store_true", help="reuse the exported ONNX; redo calibration and card"
     )
     ap.add_argument("--rebuild-data", action="store_true", help="regenerate clips even if labels.csv exists")
+    ap.add_argument(
+        "--reuse-members",
+        action="store_true",
+        help="reuse ensemble members trained before on the same data and epochs (under WORK/members)",
+    )
     ap.add_argument("--loeo", action="store_true", help="also run leave-one-engine-out")
     ap.add_argument("--loeo-only", action="store_true", help="only run leave-one-engine-out")
     ap.add_argument("--loeo-epochs", type=int, default=EPOCHS, help="default: as the shipped model")
@@ -615,9 +673,11 @@ def main(argv: list[str] | None = None) -> int:
         "front": args.front,
         "splice": args.splice,
         "eq": args.eq,
-        "highpass": args.highpass if args.front == "wave" else 0.0,
         "log": log,
     }
+    members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
+    if len(set(members)) != len(members):
+        ap.error(f"--highpass values must differ, got {members}")
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
         onnx_path = args.out / WEIGHTS[args.front]
@@ -626,9 +686,21 @@ def main(argv: list[str] | None = None) -> int:
             old_card = json.loads((args.out / "card.json").read_text())
             n_params = int(old_card.get("parameters", 0))
         else:
-            model = train_model(train, val, epochs=args.epochs, fraction=args.fraction, **recipe)
-            export_onnx(model, onnx_path, args.front)
-            n_params = sum(p.numel() for p in model.parameters())
+            member_paths = []
+            for hp in members:
+                path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-e{args.epochs}.onnx"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if args.reuse_members and path.is_file():
+                    log(f"member high-pass {hp:g} Hz: reusing {path}")
+                else:
+                    log(f"member high-pass {hp:g} Hz: training")
+                    model = train_model(
+                        train, val, epochs=args.epochs, fraction=args.fraction, highpass=hp, **recipe
+                    )
+                    export_onnx(model, path, args.front)
+                member_paths.append(path)
+            n_params = sum(_onnx_parameters(p) for p in member_paths)
+            merge_logit_average(member_paths, onnx_path)
         val_logits, test_logits = predict_onnx(onnx_path, val.x), predict_onnx(onnx_path, test.x)
         a, b = fit_platt(val_logits, val.y)
         val_clips = clip_scores(val, val_logits, a, b)
@@ -645,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
             log(
                 f"test clip EER {cond}: {e:.4f} ({nr} real, {nf} fake); at threshold FPR {fpr:.3f} TPR {tpr:.3f}"
             )
-            for eng in ENGINES:
+            for eng in [e for e in ENGINES if any(r.engine == e and r.split == "test" for r in rows)]:
                 e, _, _ = _clip_eer(rows, test_clips, k, _real_or(eng))
                 metrics[f"test_eer_{cond}_{eng}"] = round(e, 4)
                 metrics[f"test_tpr_{cond}_{eng}"] = round(
@@ -661,13 +733,13 @@ def main(argv: list[str] | None = None) -> int:
             "weights_file": onnx_path.name,
             "sha256": sha,
             "parameters": n_params,
-            "input": _input_spec(args.front, recipe["highpass"]),
+            "input": _input_spec(args.front, members),
             "recipe": {
                 "epochs": args.epochs,
                 "fraction_per_epoch": args.fraction,
                 "splice": args.splice,
                 "eq": args.eq,
-                "highpass_hz": recipe["highpass"],
+                "highpass_hz": members,
                 "variants": args.variants,
                 "seed": args.seed,
             },
@@ -705,16 +777,21 @@ def main(argv: list[str] | None = None) -> int:
         for held, scored in groups.items():
             held_ids = [ENGINES.index(e) for e in held]
             log(f"leave out {' + '.join(held)}")
-            model = train_model(
-                train.select(~np.isin(train.engine, held_ids)),
-                None,
-                epochs=args.loeo_epochs,
-                fraction=args.loeo_subsample,
-                **recipe,
-            )
             vm = ~np.isin(val.engine, held_ids)
-            a, b = fit_platt(predict(model, val.x[vm]), val.y[vm])
-            scores = clip_scores(test, predict(model, test.x), a, b)
+            val_logits, test_logits = np.zeros(int(vm.sum())), np.zeros(len(test.y))
+            for hp in members:  # the same ensemble as the shipped model: mean of the members' logits
+                model = train_model(
+                    train.select(~np.isin(train.engine, held_ids)),
+                    None,
+                    epochs=args.loeo_epochs,
+                    fraction=args.loeo_subsample,
+                    highpass=hp,
+                    **recipe,
+                )
+                val_logits += predict(model, val.x[vm]) / len(members)
+                test_logits += predict(model, test.x) / len(members)
+            a, b = fit_platt(val_logits, val.y[vm])
+            scores = clip_scores(test, test_logits, a, b)
             for eng in scored:
                 loeo[eng] = {}
                 for k, cond in enumerate(TEST_CONDITIONS):
@@ -733,7 +810,8 @@ def main(argv: list[str] | None = None) -> int:
             card_doc["loeo_protocol"] = (
                 f"train without engine X and its family (held out together: {together}; "
                 f"{args.front} front end, {args.loeo_epochs} epochs, {args.loeo_subsample:.0%} of windows "
-                f"per epoch, splice {args.splice}, eq {args.eq}, high-pass {args.highpass:g} Hz), Platt on val without X, clip-level EER "
+                f"per epoch, splice {args.splice}, eq {args.eq}, members' high-pass "
+                f"{' / '.join(f'{h:g}' for h in members)} Hz, logits averaged), Platt on val without X, clip-level EER "
                 "of real test clips vs X's test clips"
             )
             card_path.write_text(json.dumps(card_doc, indent=2) + "\n")

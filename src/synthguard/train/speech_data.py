@@ -548,7 +548,7 @@ VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
     "harmonic_noise": _harmonic_noise,
 }
 # families of the unseen evaluation sets: vocoders no shipped model trains on (TTS voices: UNSEEN_VOICES)
-UNSEEN_VOCODERS = {k: v for k, v in VOCODERS.items() if k not in ENGINES}
+UNSEEN_VOCODERS = [*(k for k in VOCODERS if k not in ENGINES), "neural_vocoder"]
 
 
 # --------------------------------------------------------------------------------- dataset
@@ -752,7 +752,9 @@ def build_unseen_set(
     ``data_dir`` (copied) plus ``n`` clips of each family, normalised like every other clip.
     Families: ``festival_hts`` (festival's HTS voice, statistical parametric synthesis with an MLSA
     vocoder, Debian ``festvox-us-slt-hts``, spoken from the test sentences) and ``harmonic_noise``
-    (a sinusoidal vocoder re-synthesising the real test clips). Returns the new ``labels.csv``."""
+    (a sinusoidal vocoder re-synthesising the real test clips) and ``neural_vocoder`` (a small neural
+    vocoder trained first on ``data_dir``'s real *training* clips, :mod:`.speech_vocoder`, then
+    re-synthesising the real test clips). Returns the new ``labels.csv``."""
     unknown = [f for f in families if f not in UNSEEN_VOICES and f not in UNSEEN_VOCODERS]
     if unknown:
         known = ", ".join([*UNSEEN_VOICES, *UNSEEN_VOCODERS])
@@ -772,6 +774,18 @@ def build_unseen_set(
     rng = random.Random(seed * 100 + 7)
     rng_np = np.random.default_rng(seed + 7)
     pool = sentences(400, seed * 10 + 3)  # the test split's sentence pool
+    vocoders: dict[str, Callable[[Array, random.Random], Array]] = dict(VOCODERS)
+    if "neural_vocoder" in families:
+        from .speech_vocoder import trained_vocoder
+
+        train_real = [
+            _read_wav(data_dir / r.file)[0]
+            for r in read_labels(data_dir / "labels.csv")
+            if r.split == "train" and r.label == "real"
+        ]
+        vocoders["neural_vocoder"] = trained_vocoder(
+            out_dir / "neural_vocoder.pt", train_real, seed=seed, log=log
+        )
     for family in families:
         for i in range(n):
             if family in UNSEEN_VOICES:
@@ -780,7 +794,7 @@ def build_unseen_set(
                 speaker = f"{family}:{UNSEEN_VOICES[family]}"
             else:
                 src = rows[(i * 7) % len(rows)]
-                x, sr = VOCODERS[family](_read_wav(data_dir / src.file)[0], rng), SR
+                x, sr = vocoders[family](_read_wav(data_dir / src.file)[0], rng), SR
                 speaker = src.speaker
             rel = Path("clips") / family / f"{family}_{i:03d}.wav"
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
