@@ -20,12 +20,13 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 
 | detector | held-out set | clean | re-encoded | published peer, same clips |
 |---|---|---|---|---|
-| `audio.synthetic_voice` 2.2.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.034 | mp3 32k 0.033, opus 16k 0.045, 8 kHz 0.033 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
-| `audio.synthetic_voice` 2.2.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.034 | mp3 0.034, opus 0.045, 8 kHz 0.031, 300 Hz high-pass 0.034 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
+| `audio.synthetic_voice` 2.3.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.017 | mp3 32k 0.017, opus 16k 0.017, 8 kHz 0.017 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
+| `audio.synthetic_voice` 2.3.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.012 | mp3 0.019, opus 0.019, 8 kHz 0.012, 300 Hz high-pass 0.056 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
 | `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training (shipped recipe) | EER (2.2.0) flite 0.01, festival 0.01, LPC 0.04, mel Griffin-Lim 0.12, WORLD 0.20, Griffin-Lim 0.20, espeak 0.20, Piper 0.40 (2.1.0: Piper 0.10, espeak 0.08, the rest 0.10-0.35) | - | - |
-| `audio.synthetic_voice` 2.2.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.033 | mp3 0.033, opus 0.067, 8 kHz 0.033 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
-| `audio.synthetic_voice` 2.2.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.045 | mp3 0.033, opus 0.100, 8 kHz 0.034 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
-| live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights) | 160 test streams, real speech then synthetic | alert latency p50 1.56 s, p95 3.54 s; 103/160 within 2 s; 7 false alerts in 859 s of real speech (2.2.0 in a room: 2.36 / 6.50 s, 50/160, 1 false alert) | - | 100 concurrent real-time streams on 2 cores |
+| `audio.synthetic_voice` 2.3.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
+| `audio.synthetic_voice` 2.3.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.000 | mp3 0.000, opus 0.033, 8 kHz 0.011 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
+| `audio.synthetic_voice` 2.3.0, unseen neural vocoder | a small neural vocoder trained here on training reals, re-synthesising real test clips | EER 0.067 | mp3 0.079, opus 0.133, 8 kHz 0.045 | AASIST 0.056 / 0.090 / 0.090 / 0.050 |
+| live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights, 2 s windows) | 160 test streams, real speech then synthetic | alert latency p50 1.03 s, p95 3.29 s; 116/160 within 2 s; 12 false alerts in 859 s of real speech (3 s windows: 1.56 / 3.54 s, 103/160, 7 false alerts) | - | 100 concurrent real-time streams on 2 cores (3 s windows) |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
 | `image.ai_generated` | DiffusionDB vs COCO/ImageNet test split (50); 3-fold CV over 500 | AUC 0.998 (CV 0.941) | JPEG 75: 0.941, half size: 0.840, crop: 0.990 | - |
 | `image.ai_generated`, real photos from another pipeline | 100 real DFDC video-frame face crops | false-positive rate 1.00 at 0.5 | JPEG 75: 1.00, half size: 0.47 | - |
@@ -33,13 +34,14 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 | `image.ai_generated`, video frame grabs | the test split as H.264 intra frames (both classes) | AUC 0.981 at CRF 23, FPR 0.38 at 0.5 (clean: 0.17) | CRF 35: AUC 0.893, FPR 0.71 | - |
 | `image.ai_generated`, greyscale | the test split with colour removed (both classes) | AUC 0.966, FPR 0.54 at 0.5 (colour: 0.17) | saturation 0.5: FPR 0.42 | - |
 
-The honest reading: the raw-waveform speech model for files (2.2.0) catches TTS engines and, when
-they are in training, most vocoder re-synthesis, and is ahead of the published peers on every pooled
-column (0.034 vs AASIST's best 0.125), also after a phone-like 300 Hz high-pass (0.034; its fixed
-high-pass front end took that band out of the evidence), and flags none of the real test clips at its
-threshold; an engine it never saw costs it 0.01-0.40 EER (three of eight under 10%; the neural Piper voice, left out, 0.40), and on the unseen HTS voice the peer is now
-slightly ahead (one clip of 30). Live rooms keep the 2.1.0 weights because their windows become
-confident sooner after an onset (p95 3.54 s, still over the 2 s target), at more false alerts;
+The honest reading: the raw-waveform speech model for files (2.3.0, two members averaged: one reads
+only the band above 400 Hz, one the full band) catches TTS engines and, when they are in training,
+most vocoder re-synthesis, and is ahead of the published peers on every pooled column (0.012-0.019 vs
+AASIST's best 0.124), flags none of the real test clips at its threshold, and finds the unseen HTS
+voice and harmonic-plus-noise vocoder; on an unseen neural vocoder made here it is level with AASIST
+(behind on two of four columns), and an engine left out of training costs it more (LOEO, the neural
+Piper voice: see below). Live rooms keep the 2.1.0 weights alone, now on 2 s windows (p95 3.29 s,
+still over the 2 s target, at more false alerts than 3 s windows);
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
 unmeasured on other sources, where the field typically loses 0.1-0.2 AUC; the image detector's clean
 numbers are strong on one generator family but fall after down-scaling, partly because real and
