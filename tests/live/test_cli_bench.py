@@ -41,3 +41,19 @@ def test_live_command_streams_a_file(tmp_path: Path, amp: float, code: int, aler
     events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert events[0]["type"] == "started" and events[-1]["type"] == "ended"
     assert events[-1]["alerts"] == alerts
+
+
+def test_bench_keys_a_candidate_model_by_its_own_file() -> None:
+    """Cached window scores of a candidate ONNX never mix with the bundled weights' scores."""
+    from importlib import resources
+
+    from synthguard.live.bench import _detector
+
+    bundled = resources.files("synthguard") / "models" / "speech_live" / "speech_wave_cnn.onnx"
+    if not bundled.is_file():
+        pytest.skip("no bundled live speech model")
+    det, key = _detector("audio.synthetic_voice_live", None)
+    _cand, cand_key = _detector("audio.synthetic_voice_live", Path(str(bundled)))
+    assert key.startswith("audio.synthetic_voice_live-") and "file-" not in key
+    assert cand_key.startswith("audio.synthetic_voice_live-") and "-file-" in cand_key
+    assert cand_key.split("-file-")[1] == (det.card.weights_sha256 or "")[: len(cand_key.split("-file-")[1])]

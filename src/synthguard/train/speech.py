@@ -601,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--reuse-members",
         action="store_true",
-        help="reuse ensemble members trained before on the same data and epochs (under WORK/members)",
+        help="reuse ensemble members trained before on the same data and recipe (under WORK/members)",
     )
     ap.add_argument("--loeo", action="store_true", help="also run leave-one-engine-out")
     ap.add_argument("--loeo-only", action="store_true", help="only run leave-one-engine-out")
@@ -688,7 +688,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             member_paths = []
             for hp in members:
-                path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-e{args.epochs}.onnx"
+                recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
+                path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-{recipe_tag}.onnx"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if args.reuse_members and path.is_file():
                     log(f"member high-pass {hp:g} Hz: reusing {path}")
