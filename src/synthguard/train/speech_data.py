@@ -764,7 +764,8 @@ def build_unseen_set(
     voice_dir = Path("/usr/share/festival/voices/us") / UNSEEN_VOICES["festival_hts"]
     if "festival_hts" in families and not voice_dir.is_dir():
         raise RuntimeError(f"{voice_dir} is missing: install the Debian package festvox-us-slt-hts")
-    rows = [r for r in read_labels(data_dir / "labels.csv") if r.split == "test" and r.label == "real"]
+    labels = list(read_labels(data_dir / "labels.csv"))
+    rows = [r for r in labels if r.split == "test" and r.label == "real"]
     out_rows: list[Clip] = []
     for r in rows:
         rel = Path("clips") / "real" / Path(r.file).name
@@ -778,11 +779,11 @@ def build_unseen_set(
     if "neural_vocoder" in families:
         from .speech_vocoder import trained_vocoder
 
-        train_real = [
-            _read_wav(data_dir / r.file)[0]
-            for r in read_labels(data_dir / "labels.csv")
-            if r.split == "train" and r.label == "real"
-        ]
+        def train_real() -> list[Array]:  # read only when the vocoder still has to be trained
+            return [
+                _read_wav(data_dir / r.file)[0] for r in labels if r.split == "train" and r.label == "real"
+            ]
+
         vocoders["neural_vocoder"] = trained_vocoder(
             out_dir / "neural_vocoder.pt", train_real, seed=seed, log=log
         )

@@ -140,17 +140,19 @@ def train_vocoder(
 
 def trained_vocoder(
     path: Path,
-    clips: Sequence[Array],
+    clips: Sequence[Array] | Callable[[], Sequence[Array]],
     *,
     seed: int = 0,
     steps: int = STEPS,
     log: Callable[[str], None] = print,
 ) -> Callable[[Array, Any], Array]:
-    """The vocoder saved at ``path`` (trained on ``clips`` first if it is not there), as a function
-    re-synthesising one 16 kHz clip (the second argument, a random generator, is not used)."""
+    """The vocoder saved at ``path`` (trained on ``clips`` first if it is not there; a function
+    returning them is only called then), as a function re-synthesising one 16 kHz clip (the second
+    argument, a random generator, is not used)."""
     if not path.is_file():
-        log(f"training the neural vocoder on {len(clips)} training-split clips -> {path}")
-        train_vocoder(clips, path, seed=seed, steps=steps, log=log)
+        audio = clips() if callable(clips) else clips
+        log(f"training the neural vocoder on {len(audio)} training-split clips -> {path}")
+        train_vocoder(audio, path, seed=seed, steps=steps, log=log)
     from .speech_data import _mel_filterbank
 
     torch, Vocoder = _modules()
