@@ -16,6 +16,7 @@ from synthguard.train.speech import (
     eq_gain,
     fit_platt,
     highpass_fir,
+    live_form,
 )
 from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
 
@@ -45,6 +46,18 @@ def test_splice_puts_the_end_of_a_real_window_in_front_of_either_class() -> None
     before = x.copy()
     _splice_real(x, pool, real, 0.0, rng)
     np.testing.assert_array_equal(x, before)
+
+
+def test_live_form_keeps_the_window_end_and_pads_like_the_detector() -> None:
+    x = (np.arange(2 * 48_000).reshape(2, 48_000) % 7 + 1).astype(np.float16)
+    out = live_form(x, 32_000)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    np.testing.assert_array_equal(out[:, :32_000], x[:, 16_000:])  # the synthetic end stays
+    assert not out[:, 32_000:].any()  # then zeros, as a 2 s live window padded to the 3 s input
+    np.testing.assert_array_equal(live_form(x, 48_000), x)
+    for bad in (0, 48_001):
+        with pytest.raises(ValueError, match="does not fit"):
+            live_form(x, bad)
 
 
 def test_wave_batch_augmentation_only_flips_and_shifts() -> None:

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -92,6 +92,9 @@ LIMITATIONS = {
 }
 
 
+_Rows = TypeVar("_Rows", npt.NDArray[np.float16], npt.NDArray[np.float32])
+
+
 @dataclass
 class Windows:
     """Cached model inputs (samples or log-mel) and, per window, label, engine, clip and condition."""
@@ -104,6 +107,21 @@ class Windows:
 
     def select(self, mask: npt.NDArray[np.bool_]) -> Windows:
         return Windows(self.x[mask], self.y[mask], self.engine[mask], self.clip[mask], self.cond[mask])
+
+    def live_form(self, n: int) -> Windows:
+        """The windows as an ``n``-sample live-room window reaches the model (:func:`live_form`)."""
+        return Windows(live_form(self.x, n), self.y, self.engine, self.clip, self.cond) if n else self
+
+
+def live_form(x: _Rows, n: int) -> _Rows:
+    """Each row's last ``n`` samples, followed by zeros up to the row's length: how a live room's
+    ``n``-sample window reaches a model with a fixed 3 s input (the detector zero-pads at the end).
+    A row ending in synthetic speech keeps its synthetic end; a spliced row its seam."""
+    if not 0 < n <= x.shape[1]:
+        raise ValueError(f"a live window of {n} samples does not fit rows of {x.shape[1]}")
+    out = np.zeros_like(x)
+    out[:, :n] = x[:, x.shape[1] - n :]
+    return out
 
 
 def _read(path: Path) -> npt.NDArray[np.float32]:
@@ -180,6 +198,7 @@ def train_model(
     splice: float = 0.0,
     eq: float = 0.0,
     highpass: float = 0.0,
+    live_window: int = 0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -195,7 +214,11 @@ def train_model(
     band edges is not taken for a synthetic one.
 
     ``highpass``: cutoff in Hz of a fixed high-pass inside the wave model (0 = none), so the band
-    below it is no evidence at all, in training and at inference alike."""
+    below it is no evidence at all, in training and at inference alike.
+
+    ``live_window``: if > 0, every training window (after splicing and channel response) becomes its
+    last ``live_window`` samples zero-padded (:func:`live_form`), as a live room's short windows
+    reach the model; ``val`` must already be in that form."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -225,6 +248,8 @@ def train_model(
                 _splice_real(batch, train.x, real, splice, rng)
             if eq > 0 and front == "wave":
                 _random_eq(batch, eq, rng)
+            if live_window:
+                batch = live_form(batch, live_window)
             xb = torch.from_numpy(batch)
             yb = torch.from_numpy(train.y[idx].astype(np.float32))
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, pos_weight=pos_weight)
@@ -501,7 +526,9 @@ def _onnx_parameters(path: Path) -> int:
     return sum(int(np.prod(t.dims)) for t in onnx.load(str(path)).graph.initializer)
 
 
-def _input_spec(front: str, highpass: Sequence[float] = (0.0,)) -> dict[str, object]:
+def _input_spec(
+    front: str, highpass: Sequence[float] = (0.0,), live_window: float = 0.0
+) -> dict[str, object]:
     """The card's description of what the model reads."""
     spec: dict[str, object] = {
         "front": front,
@@ -514,6 +541,11 @@ def _input_spec(front: str, highpass: Sequence[float] = (0.0,)) -> dict[str, obj
             "samples": WINDOW_SAMPLES,
             "normalisation": "each window scaled to unit RMS inside the model",
         }
+        if live_window:
+            spec["trained_on"] = (
+                f"the last {live_window:g} s of each window followed by zeros: a live room's "
+                f"{live_window:g} s windows, as the detector zero-pads them"
+            )
         cut = [f"a fixed {h:g} Hz linear-phase FIR high-pass" if h > 0 else "the full band" for h in highpass]
         if len(highpass) > 1:
             spec["ensemble"] = (
@@ -587,6 +619,14 @@ def main(argv: list[str] | None = None) -> int:
         "--card-name",
         default="audio.synthetic_voice",
         help="detector name in card.json (audio.synthetic_voice_live for the live-room model)",
+    )
+    ap.add_argument("--version", default=MODEL_VERSION, help="model version written into card.json")
+    ap.add_argument(
+        "--live-window",
+        type=float,
+        default=0.0,
+        help="train and calibrate on the last S seconds of each window, zero-padded, as a live room's "
+        "S-second windows reach the model (0 = whole windows; wave front only)",
     )
     ap.add_argument(
         "--target-fpr",
@@ -678,6 +718,13 @@ def main(argv: list[str] | None = None) -> int:
     members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
     if len(set(members)) != len(members):
         ap.error(f"--highpass values must differ, got {members}")
+    live = round(args.live_window * SAMPLE_RATE)
+    if live and (args.front != "wave" or not 0 < live <= WINDOW_SAMPLES):
+        ap.error(f"--live-window needs the wave front and 0 < S <= {WINDOW_SECONDS:g}")
+    if live:
+        log(f"live form: the last {args.live_window:g} s of each window, zero-padded")
+        val, test = val.live_form(live), test.live_form(live)
+        recipe["live_window"] = live
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
         onnx_path = args.out / WEIGHTS[args.front]
@@ -689,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
             member_paths = []
             for hp in members:
                 recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
+                recipe_tag += f"-w{args.live_window:g}" if live else ""
                 path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-{recipe_tag}.onnx"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if args.reuse_members and path.is_file():
@@ -730,17 +778,18 @@ def main(argv: list[str] | None = None) -> int:
             command = f"{old_card.get('command', '')} && {command}"
         card = {
             "name": args.card_name,
-            "version": MODEL_VERSION,
+            "version": args.version,
             "weights_file": onnx_path.name,
             "sha256": sha,
             "parameters": n_params,
-            "input": _input_spec(args.front, members),
+            "input": _input_spec(args.front, members, args.live_window),
             "recipe": {
                 "epochs": args.epochs,
                 "fraction_per_epoch": args.fraction,
                 "splice": args.splice,
                 "eq": args.eq,
                 "highpass_hz": members,
+                **({"live_window_seconds": args.live_window} if live else {}),
                 "variants": args.variants,
                 "seed": args.seed,
             },
