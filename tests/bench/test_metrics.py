@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from synthguard.bench import metrics
@@ -73,3 +74,32 @@ def test_ece_and_brier() -> None:
 def test_bad_inputs(labels, scores, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=match):
         metrics.auc(labels, scores)
+
+
+def test_auc_matches_the_pairwise_definition_with_many_ties() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    s = rng.integers(0, 6, 300) / 5.0 + 0.1 * y  # few distinct values: many ties
+    pos, neg = s[y == 1], s[y == 0]
+    pairwise = ((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean()
+    assert metrics.auc(y, s) == pytest.approx(pairwise)
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_data() -> None:
+    rng = np.random.default_rng(0)
+
+    def sample(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = np.repeat([0, 1], n)
+        return y, rng.normal(size=2 * n) + 1.2 * y
+
+    y, s = sample(25)
+    lo, hi = metrics.bootstrap_ci(y, s, metrics.auc)
+    assert lo <= metrics.auc(y, s) <= hi and 0.0 <= lo < hi <= 1.0
+    assert metrics.bootstrap_ci(y, s, metrics.auc) == (lo, hi)  # fixed seed: same interval
+    y2, s2 = sample(1000)
+    lo2, hi2 = metrics.bootstrap_ci(y2, s2, metrics.auc)
+    assert hi2 - lo2 < (hi - lo) / 3
+    perfect = metrics.bootstrap_ci([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], metrics.auc)
+    assert perfect == (1.0, 1.0)  # a resample keeps both classes, so AUC stays defined
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.bootstrap_ci([1, 1], [0.2, 0.3], metrics.auc)

@@ -61,10 +61,13 @@ def test_run_bench_end_to_end(saturation_set: Path, tmp_path: Path) -> None:
     result = run_bench("test.image_saturation", ds, ["jpeg:75", "resize:0.5"], command="synthguard bench x")
     clean = result.to_dict()["conditions"]["clean"]["summary"]
     assert clean["auc"] == 1.0 and clean["n"] == 10
+    assert tuple(clean["auc_ci95"]) == (1.0, 1.0)
+    assert 0.0 <= clean["eer_ci95"][0] <= clean["eer"] <= clean["eer_ci95"][1]
     assert len(result.errors) == 1 and "broken.png" in result.errors[0]
     assert set(result.to_dict()["conditions"]) == {"clean", "jpeg:75", "resize:0.5"}
     md = result.to_markdown()
     assert "| clean |" in md and "AUC by `source`" in md and "synthguard bench x" in md
+    assert "auc 95% CI" in md and "1.000-1.000" in md
     written = result.save(tmp_path / "out")
     assert {p.name for p in written} == {"report.json", "report.md", "scores.csv", "roc.png", "det.png"}
     assert (tmp_path / "out" / "roc.png").read_bytes()[:4] == b"\x89PNG"

@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_BENCH_DIRS", "SUMMARY_KEYS", "latest_bench_results"]
 
 DEFAULT_BENCH_DIRS = ("var/bench", "docs/benchmarks")
 #: Metrics copied from each condition's summary.
-SUMMARY_KEYS = ("n", "coverage", "auc", "eer", "accuracy", "precision", "recall", "fpr", "ece")
+SUMMARY_KEYS = ("n", "coverage", "auc", "auc_ci95", "eer", "accuracy", "precision", "recall", "fpr", "ece")
 
 
 def _summary(path: Path) -> BenchSummary | None:

@@ -5,7 +5,7 @@ All functions are plain NumPy, deterministic, and checked against hand-computed 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ __all__ = [
     "Roc",
     "at_threshold",
     "auc",
+    "bootstrap_ci",
     "brier",
     "ece",
     "eer",
@@ -70,19 +71,42 @@ def auc(labels: ArrayLike, scores: ArrayLike) -> float:
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("AUC needs both classes (at least one real and one fake)")
     # Mann-Whitney U via average ranks: O(n log n), exact with ties.
-    allv = np.concatenate([pos, neg])
-    order = np.argsort(allv, kind="mergesort")
-    ranks = np.empty(len(allv), dtype=np.float64)
-    sorted_v = allv[order]
-    i = 0
-    while i < len(sorted_v):
-        j = i
-        while j + 1 < len(sorted_v) and sorted_v[j + 1] == sorted_v[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    u = ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2.0
+    _, inverse, counts = np.unique(np.concatenate([pos, neg]), return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)  # 1-based rank of the last copy of each distinct value
+    average = last - (counts - 1) / 2.0  # tied values share the mean of their ranks
+    u = average[inverse[: len(pos)]].sum() - len(pos) * (len(pos) + 1) / 2.0
     return float(u / (len(pos) * len(neg)))
+
+
+def bootstrap_ci(
+    labels: ArrayLike,
+    scores: ArrayLike,
+    metric: Callable[[npt.NDArray[np.int_], npt.NDArray[np.float64]], float],
+    *,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``metric(labels, scores)``, resampling reals and fakes
+    separately (each class keeps its size), with a fixed seed so that a rerun prints the same interval.
+
+    It shows how far a number could move on another draw of the same size from the same source:
+    with 50 test images, AUC 0.84 and 0.86 are not different results. It does not cover a shift to
+    other sources."""
+    y, s = _arrays(labels, scores)
+    real, fake = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    if len(real) == 0 or len(fake) == 0:
+        raise ValueError("a bootstrap interval needs both classes (at least one real and one fake)")
+    if not 0 < level < 1 or resamples < 1:
+        raise ValueError("level must be in (0, 1) and resamples >= 1")
+    rng = np.random.default_rng(seed)
+    stats = np.empty(resamples)
+    for i in range(resamples):
+        idx = np.concatenate([rng.choice(real, len(real)), rng.choice(fake, len(fake))])
+        stats[i] = metric(y[idx], s[idx])
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(stats, [tail, 100 - tail])
+    return float(lo), float(hi)
 
 
 def eer(labels: ArrayLike, scores: ArrayLike) -> tuple[float, float]:

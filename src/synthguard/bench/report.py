@@ -22,6 +22,8 @@ def _fmt(value: Any) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.3f}"
+    if isinstance(value, (list, tuple)) and len(value) == 2:  # an interval
+        return f"{value[0]:.3f}-{value[1]:.3f}"
     return str(value)
 
 
@@ -32,14 +34,31 @@ def to_markdown(result: BenchResult) -> str:
     if result.command:
         lines += [f"Command: `{result.command}`", ""]
     lines += [f"Run {d['created_at']} on {d['machine']}, synthguard {d['synthguard_version']}.", ""]
-    cols = ["n", "coverage", "auc", "eer", "accuracy", "precision", "recall", "fpr", "ece"]
-    lines.append("| condition | " + " | ".join(cols) + " |")
+    cols = [
+        "n",
+        "coverage",
+        "auc",
+        "auc_ci95",
+        "eer",
+        "eer_ci95",
+        "accuracy",
+        "precision",
+        "recall",
+        "fpr",
+        "ece",
+    ]
+    lines.append("| condition | " + " | ".join(c.replace("_ci95", " 95% CI") for c in cols) + " |")
     lines.append("|---" * (len(cols) + 1) + "|")
     for name, cond in d["conditions"].items():
         s = cond["summary"]
         lines.append(f"| {name} | " + " | ".join(_fmt(s.get(c)) for c in cols) + " |")
     thr = result.conditions[0].threshold if result.conditions else 0.5
-    lines += ["", f"accuracy / precision / recall / fpr at the card's operating threshold {thr:.3f}.", ""]
+    lines += [
+        "",
+        f"accuracy / precision / recall / fpr at the card's operating threshold {thr:.3f}. 95% CI: "
+        "stratified bootstrap (1000 resamples of each class): the spread from the sample size alone.",
+        "",
+    ]
     for col in result.group_columns:
         lines += [f"AUC by `{col}` (groups with one class are paired with all items of the other class):", ""]
         names = list(d["conditions"])

@@ -67,6 +67,9 @@ class ConditionResult:
                 fpr=op.fpr,
                 ece=metrics.ece(y, s),
                 brier=metrics.brier(y, s),
+                # how far AUC / EER could move on another draw of this size (stratified bootstrap)
+                auc_ci95=metrics.bootstrap_ci(y, s, metrics.auc),
+                eer_ci95=metrics.bootstrap_ci(y, s, lambda yy, ss: metrics.eer(yy, ss)[0]),
             )
         elif len(y):
             op = metrics.at_threshold(y, s, self.threshold)
