@@ -652,7 +652,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.5,
         help="fraction of training windows each leave-one-engine-out model sees per epoch (CPU budget)",
     )
-    ap.add_argument("--loeo-engines", nargs="*", default=list(ENGINES), help="engines to hold out in turn")
+    ap.add_argument(
+        "--loeo-engines",
+        nargs="*",
+        default=list(ENGINES),
+        help="engines to hold out in turn (with their family; every engine of it is scored)",
+    )
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -821,10 +826,8 @@ def main(argv: list[str] | None = None) -> int:
         loeo_path = args.work / "loeo.json"
         if loeo_path.is_file():
             loeo.update(json.loads(loeo_path.read_text()))
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for eng in args.loeo_engines:
-            groups.setdefault(family(eng), []).append(eng)
-        for held, scored in groups.items():
+        # every engine of a held-out family is scored: the model saw none of them
+        for held in dict.fromkeys(family(eng) for eng in args.loeo_engines):
             held_ids = [ENGINES.index(e) for e in held]
             log(f"leave out {' + '.join(held)}")
             vm = ~np.isin(val.engine, held_ids)
@@ -842,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
                 test_logits += predict(model, test.x) / len(members)
             a, b = fit_platt(val_logits, val.y[vm])
             scores = clip_scores(test, test_logits, a, b)
-            for eng in scored:
+            for eng in held:
                 loeo[eng] = {}
                 for k, cond in enumerate(TEST_CONDITIONS):
                     e, nr, nf = _clip_eer(rows, scores, k, _real_or(eng))
