@@ -117,8 +117,9 @@ def make_unseen_command(
     family: list[str] = typer.Option(
         ["festival_hts"],
         "--family",
-        help="festival_hts (HTS voice), harmonic_noise (sinusoidal vocoder), neural_vocoder (a small "
-        "neural vocoder trained first on the data's training reals); repeatable",
+        help="festival_hts (HTS voice), harmonic_noise (sinusoidal vocoder), psola (TD-PSOLA pitch "
+        "shift), phase_vocoder (STFT pitch shift), channel_vocoder (band-envelope vocoder), "
+        "neural_vocoder (a small neural vocoder trained first on the data's training reals); repeatable",
     ),
 ) -> None:
     """Build a test set of engine families no model was trained on beside the real test clips;

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import random
 import shutil
 import subprocess
@@ -539,6 +540,120 @@ def _harmonic_noise(x: Array, rng: random.Random) -> Array:
     return y.astype(np.float32)
 
 
+def _semitones(rng: random.Random, lo: float = 1.5, hi: float = 4.0) -> float:
+    """A pitch-shift factor of lo..hi semitones, up or down."""
+    return float(2 ** (rng.choice([-1.0, 1.0]) * rng.uniform(lo, hi) / 12))
+
+
+def _psola(x: Array, rng: random.Random) -> Array:
+    """TD-PSOLA pitch shift (a voice changer): the real waveform is cut into two-period Hann grains
+    around pitch marks (one per period of WORLD's F0 estimate, snapped to the largest sample nearby),
+    and the grains are overlap-added at marks spaced by the shifted period; duration is kept.
+    Unvoiced stretches use fixed 10 ms marks, copied unchanged."""
+    import pyworld
+
+    d = x.astype(np.float64)
+    f0, _ = pyworld.dio(d, SR, frame_period=5.0)
+    f0 = pyworld.stonemask(d, f0, _, SR)
+    n = len(d)
+    f0s = f0[np.minimum((np.arange(n) * 200 // SR), len(f0) - 1)]  # the frame's F0, not interpolated
+    marks: list[tuple[int, float]] = []  # (analysis mark, its period in samples; 0 = unvoiced)
+    t = 0
+    while t < n:
+        hz = f0s[t]
+        if hz > 0:
+            period = SR / hz
+            lo, hi = max(0, t - int(period / 4)), min(n, t + int(period / 4) + 1)
+            t = lo + int(np.argmax(np.abs(d[lo:hi]))) if hi > lo else t
+            if not marks or t > marks[-1][0]:
+                marks.append((t, period))
+            t = max(t + int(period), (marks[-1][0] if marks else 0) + 1)
+        else:
+            marks.append((t, 0.0))
+            t += SR // 100
+    factor = _semitones(rng)
+    pos = np.array([m for m, _ in marks], dtype=float)
+    # a voiced mark's period is its spacing to the next mark, so that an unshifted copy lands every
+    # grain back where it came from
+    spacing = np.diff(pos, append=float(n))
+    voiced_mark = np.array([p > 0 for _, p in marks])
+    y, wsum = np.zeros(n + SR // 5), np.zeros(n + SR // 5)
+    ts = float(pos[0]) if len(pos) else float(n)
+    while ts < n:
+        k = int(np.argmin(np.abs(pos - ts)))
+        ta = int(pos[k])
+        period = float(spacing[k]) if voiced_mark[k] else 0.0
+        half = max(round(period), 16) if period > 0 else SR // 100
+        lo, hi = max(0, ta - half), min(n, ta + half)
+        w = np.hanning(2 * half)[lo - (ta - half) : hi - (ta - half)]
+        start = round(ts) - (ta - lo)
+        if start >= 0:
+            y[start : start + len(w)] += d[lo:hi] * w
+            wsum[start : start + len(w)] += w
+        ts += max(period / factor if period > 0 else float(spacing[k]), 1.0)
+    # overlap-add gain: grains overlap more where the pitch rises
+    return (y[:n] / np.maximum(wsum[:n], 0.5)).astype(np.float32)
+
+
+def _phase_vocoder(x: Array, rng: random.Random) -> Array:
+    """Phase-vocoder pitch shift up by 1.5-4 semitones (the classic STFT one): time-stretch by interpolating STFT
+    magnitudes between frames and advancing each bin's phase by its measured frequency, then resample
+    back to the original duration."""
+    # upwards only: a downward shift would leave the top of the band empty, a cue of its own
+    factor = float(2 ** (rng.uniform(1.5, 4.0) / 12))
+    nper = int(rng.choice([512, 1024]))
+    hop = nper // 4
+    _, _, z = scipy.signal.stft(x, SR, nperseg=nper, noverlap=nper - hop)
+    expected = 2.0 * np.pi * hop * np.arange(z.shape[0]) / nper
+    steps = np.arange(0.0, z.shape[1] - 1, 1.0 / factor)  # stretch by `factor`
+    out = np.empty((z.shape[0], len(steps)), dtype=np.complex128)
+    phase = np.angle(z[:, 0])
+    for j, s in enumerate(steps):
+        i, frac = int(s), s - int(s)
+        mag = (1.0 - frac) * np.abs(z[:, i]) + frac * np.abs(z[:, i + 1])
+        out[:, j] = mag * np.exp(1j * phase)
+        dphi = np.angle(z[:, i + 1]) - np.angle(z[:, i]) - expected
+        dphi -= 2.0 * np.pi * np.round(dphi / (2.0 * np.pi))
+        phase = phase + expected + dphi
+    _, y = scipy.signal.istft(out, SR, nperseg=nper, noverlap=nper - hop)
+    y = scipy.signal.resample(np.asarray(y), max(1, round(len(y) / factor)))
+    return _align(np.asarray(y, dtype=np.float32), len(x))
+
+
+def _channel_vocoder(x: Array, rng: random.Random) -> Array:
+    """A channel vocoder (Dudley's design, digitally): 16-28 log-spaced band-pass channels over
+    90-7600 Hz; each channel's envelope (rectified, 40 Hz low-pass) modulates the same band of an
+    excitation that is a pulse train at WORLD's (shifted) F0 in voiced frames and white noise
+    otherwise."""
+    import pyworld
+
+    d = x.astype(np.float64)
+    f0, t = pyworld.dio(d, SR, frame_period=5.0)
+    f0 = pyworld.stonemask(d, f0, t, SR)
+    n = len(d)
+    f0s = f0[np.minimum((np.arange(n) * 200 // SR), len(f0) - 1)] * _semitones(rng, 0.0, 2.0)
+    voiced = f0s > 0
+    phase = np.cumsum(np.where(voiced, f0s, 0.0)) / SR
+    pulses = np.zeros(n)
+    pulses[1:][np.diff(np.floor(phase)) > 0] = 1.0
+    pulses *= np.sqrt(SR / np.maximum(f0s, 50.0))
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    excitation = np.where(voiced, pulses, nrng.normal(0.0, 1.0, n))
+    bands = int(rng.choice([16, 20, 24, 28]))
+    edges = np.geomspace(90.0, 7600.0, bands + 1)
+    smooth = scipy.signal.butter(2, 40.0, "low", fs=SR, output="sos")
+    y = np.zeros(n)
+    for lo, hi in itertools.pairwise(edges):
+        band = scipy.signal.butter(4, [lo, hi], "band", fs=SR, output="sos")
+        # zero-phase filters throughout: no channel lags the others
+        env = np.clip(scipy.signal.sosfiltfilt(smooth, np.abs(scipy.signal.sosfiltfilt(band, d))), 0.0, None)
+        carrier = scipy.signal.sosfiltfilt(band, excitation)
+        power = scipy.signal.sosfiltfilt(smooth, carrier**2)  # may ring below zero: floor it
+        norm = np.sqrt(np.maximum(power, 1e-2 * float(np.mean(carrier**2)) + 1e-12))
+        y += scipy.signal.sosfiltfilt(band, carrier / norm * env)
+    return y.astype(np.float32)
+
+
 # vocoders that re-synthesise real clips, by engine / family name
 VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
     "world": _world,
@@ -546,6 +661,9 @@ VOCODERS: dict[str, Callable[[Array, random.Random], Array]] = {
     "mel_griffinlim": _mel_griffinlim,
     "lpc_vocoder": _lpc_vocoder,
     "harmonic_noise": _harmonic_noise,
+    "psola": _psola,
+    "phase_vocoder": _phase_vocoder,
+    "channel_vocoder": _channel_vocoder,
 }
 # families of the unseen evaluation sets: vocoders no shipped model trains on (TTS voices: UNSEEN_VOICES)
 UNSEEN_VOCODERS = [*(k for k in VOCODERS if k not in ENGINES), "neural_vocoder"]
@@ -683,7 +801,9 @@ def _later_engines(
 
     rows: list[Clip] = []
     for engine in engines:
-        offset = 2 + LATER_ENGINES.index(engine)  # world took clip i*7+1, griffinlim i*7
+        # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on
+        order = (*LATER_ENGINES, *(k for k in VOCODERS if k not in LATER_ENGINES and k not in ENGINES))
+        offset = 2 + order.index(engine)
         for split, n in PER_ENGINE.items():
             if not real_audio.get(split):
                 continue
