@@ -90,6 +90,14 @@ def engine_eer_command(
 
     items = list(Dataset.from_csv(dataset, split=split))
     rows = list(csv.DictReader((bench_dir / "scores.csv").open()))
+    if not rows or any(
+        int(r["index"]) >= len(items) or items[int(r["index"])].label != int(r["label"]) for r in rows
+    ):
+        raise typer.BadParameter(
+            f"{bench_dir / 'scores.csv'} does not match the {split!r} split of {dataset} "
+            "(another split or data set? pass the bench's --split)",
+            param_hint="BENCH_DIR / DATASET / --split",
+        )
     conds = [k for k in rows[0] if k not in ("index", "label")]
     engines = sorted({i.groups.get(column, "") for i in items if i.label == 1})
     table = Table(title=f"EER per {column}: real clips vs that {column}'s fakes ({bench_dir})")

@@ -801,8 +801,9 @@ def _later_engines(
 
     rows: list[Clip] = []
     for engine in engines:
-        # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on
-        order = (*LATER_ENGINES, *(k for k in VOCODERS if k not in LATER_ENGINES and k not in ENGINES))
+        # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on, in the
+        # order of VOCODERS (fixed: training on a family later must not move its clips)
+        order = tuple(k for k in VOCODERS if k not in ("world", "griffinlim"))
         offset = 2 + order.index(engine)
         for split, n in PER_ENGINE.items():
             if not real_audio.get(split):
