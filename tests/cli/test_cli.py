@@ -128,3 +128,20 @@ def test_detector_option_reaches_the_detector(media_dir: Path) -> None:
     )
     assert result.exit_code == 1
     assert json.loads(result.stdout)["evidence"][0]["score"] == 0.95
+
+
+def test_speech_engine_eer_table_and_a_split_mismatch(tmp_path: Path) -> None:
+    rows = ["file,label,split,engine", "r0.wav,real,test,librispeech", "r1.wav,real,test,librispeech"]
+    rows += ["a0.wav,fake,test,espeak", "b0.wav,fake,test,world", "v0.wav,real,val,librispeech"]
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    # test split: r0, r1, a0, b0 in file order; espeak is found, world is not
+    (bench / "scores.csv").write_text("index,label,clean\n0,0,0.1\n1,0,0.3\n2,1,0.9\n3,1,0.2\n")
+    result = runner.invoke(app, ["speech", "engine-eer", str(bench), str(tmp_path / "labels.csv")])
+    assert result.exit_code == 0, result.output
+    assert "espeak" in result.output and "world" in result.output
+    result = runner.invoke(
+        app, ["speech", "engine-eer", str(bench), str(tmp_path / "labels.csv"), "--split", "val"]
+    )
+    assert result.exit_code != 0 and "does not match the 'val' split" in result.output

@@ -89,7 +89,8 @@ def engine_eer_command(
     from ..bench.metrics import eer
 
     items = list(Dataset.from_csv(dataset, split=split))
-    rows = list(csv.DictReader((bench_dir / "scores.csv").open()))
+    with (bench_dir / "scores.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
     if not rows or any(
         int(r["index"]) >= len(items) or items[int(r["index"])].label != int(r["label"]) for r in rows
     ):
