@@ -25,6 +25,7 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 | `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training | EER, 2.3.0's recipe, clean: espeak 0.01, flite 0.02, festival 0.02, LPC 0.05, Piper 0.09, Griffin-Lim 0.20, mel Griffin-Lim 0.21, WORLD 0.22 (mean 0.104; 2.2.0's recipe 0.149) | re-encoded: TTS engines 0.03-0.10, LPC 0.05-0.10, vocoders 0.19-0.24 | - |
 | `audio.synthetic_voice` 2.3.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
 | `audio.synthetic_voice` 2.3.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.000 | mp3 0.000, opus 0.033, 8 kHz 0.011 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
+| `audio.synthetic_voice` 2.3.0, unseen voice changers / vocoder | channel vocoder; phase-vocoder pitch shift; TD-PSOLA pitch shift of the real test clips (never in training) | EER 0.000; 0.022; **0.393** | mp3 / opus / 8 kHz: 0.000-0.011; 0.022-0.045; 0.400-0.433 | AASIST 0.011-0.067; 0.167-0.258; 0.371-0.438 |
 | `audio.synthetic_voice` 2.3.0, unseen neural vocoder | a small neural vocoder trained here on training reals, re-synthesising real test clips | EER 0.067 | mp3 0.079, opus 0.133, 8 kHz 0.045 | AASIST 0.011 / 0.045 / 0.067 / 0.034 (ahead) |
 | live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights, 2 s windows) | 160 test streams, real speech then synthetic | alert latency p50 1.03 s, p95 3.29 s; 116/160 within 2 s; 12 false alerts in 859 s of real speech (3 s windows: 1.56 / 3.54 s, 103/160, 7 false alerts) | - | 100 concurrent real-time streams on 2 cores (2 s windows, 0.013 cores and ~1.3 MB each, RSS 278 MB at 100) |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
@@ -39,8 +40,9 @@ only the band above 400 Hz, one the full band) catches TTS engines and, when the
 most vocoder re-synthesis, and is ahead of the published peers on every pooled column (0.012-0.019 vs
 AASIST's best 0.124), flags none of the real test clips at its threshold, and finds the unseen HTS
 voice and harmonic-plus-noise vocoder; on an unseen neural vocoder made here AASIST is ahead of it
-in all four columns (0.011-0.067 vs 0.045-0.133; corrected this session, session 6 had compared
-against the peer's run on an earlier version of that set); left out of training, every TTS engine is still found at 0.01-0.09 (LOEO), but a vocoder
+in all four columns (0.011-0.067 vs 0.045-0.133; session 6 had compared against the peer's run on
+an earlier version of that set), and a TD-PSOLA voice changer (a real voice pitch-shifted) evades both
+it and the peer (EER ~0.4), even when trained on; left out of training, every TTS engine is still found at 0.01-0.09 (LOEO), but a vocoder
 re-synthesis of a family it never saw is not (WORLD, Griffin-Lim 0.19-0.24). Live rooms keep the 2.1.0 weights alone, now on 2 s windows (p95 3.29 s,
 still over the 2 s target, at more false alerts than 3 s windows);
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
