@@ -540,6 +540,16 @@ def _harmonic_noise(x: Array, rng: random.Random) -> Array:
     return y.astype(np.float32)
 
 
+def _f0_per_sample(d: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """WORLD's F0 (DIO + StoneMask, 5 ms frames) held over every sample of its frame (0 = unvoiced);
+    not interpolated, so a voicing edge does not invent a glide down to 0 Hz."""
+    import pyworld
+
+    f0, t = pyworld.dio(d, SR, frame_period=5.0)
+    f0 = pyworld.stonemask(d, f0, t, SR)
+    return np.asarray(f0[np.minimum(np.arange(len(d)) * 200 // SR, len(f0) - 1)], dtype=np.float64)
+
+
 def _semitones(rng: random.Random, lo: float = 1.5, hi: float = 4.0) -> float:
     """A pitch-shift factor of lo..hi semitones, up or down."""
     return float(2 ** (rng.choice([-1.0, 1.0]) * rng.uniform(lo, hi) / 12))
@@ -550,13 +560,9 @@ def _psola(x: Array, rng: random.Random) -> Array:
     around pitch marks (one per period of WORLD's F0 estimate, snapped to the largest sample nearby),
     and the grains are overlap-added at marks spaced by the shifted period; duration is kept.
     Unvoiced stretches use fixed 10 ms marks, copied unchanged."""
-    import pyworld
-
     d = x.astype(np.float64)
-    f0, _ = pyworld.dio(d, SR, frame_period=5.0)
-    f0 = pyworld.stonemask(d, f0, _, SR)
     n = len(d)
-    f0s = f0[np.minimum((np.arange(n) * 200 // SR), len(f0) - 1)]  # the frame's F0, not interpolated
+    f0s = _f0_per_sample(d)
     marks: list[tuple[int, float]] = []  # (analysis mark, its period in samples; 0 = unvoiced)
     t = 0
     while t < n:
@@ -596,9 +602,9 @@ def _psola(x: Array, rng: random.Random) -> Array:
 
 
 def _phase_vocoder(x: Array, rng: random.Random) -> Array:
-    """Phase-vocoder pitch shift up by 1.5-4 semitones (the classic STFT one): time-stretch by interpolating STFT
-    magnitudes between frames and advancing each bin's phase by its measured frequency, then resample
-    back to the original duration."""
+    """Phase-vocoder pitch shift up by 1.5-4 semitones (the classic STFT one): time-stretch by
+    interpolating STFT magnitudes between frames and advancing each bin's phase by its measured
+    frequency, then resample back to the original duration."""
     # upwards only: a downward shift would leave the top of the band empty, a cue of its own
     factor = float(2 ** (rng.uniform(1.5, 4.0) / 12))
     nper = int(rng.choice([512, 1024]))
@@ -625,13 +631,9 @@ def _channel_vocoder(x: Array, rng: random.Random) -> Array:
     90-7600 Hz; each channel's envelope (rectified, 40 Hz low-pass) modulates the same band of an
     excitation that is a pulse train at WORLD's (shifted) F0 in voiced frames and white noise
     otherwise."""
-    import pyworld
-
     d = x.astype(np.float64)
-    f0, t = pyworld.dio(d, SR, frame_period=5.0)
-    f0 = pyworld.stonemask(d, f0, t, SR)
     n = len(d)
-    f0s = f0[np.minimum((np.arange(n) * 200 // SR), len(f0) - 1)] * _semitones(rng, 0.0, 2.0)
+    f0s = _f0_per_sample(d) * _semitones(rng, 0.0, 2.0)
     voiced = f0s > 0
     phase = np.cumsum(np.where(voiced, f0s, 0.0)) / SR
     pulses = np.zeros(n)
@@ -800,10 +802,10 @@ def _later_engines(
     import soundfile as sf
 
     rows: list[Clip] = []
+    # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on, in the
+    # order of VOCODERS (fixed: training on a family later must not move its clips)
+    order = tuple(k for k in VOCODERS if k not in ("world", "griffinlim"))
     for engine in engines:
-        # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on, in the
-        # order of VOCODERS (fixed: training on a family later must not move its clips)
-        order = tuple(k for k in VOCODERS if k not in ("world", "griffinlim"))
         offset = 2 + order.index(engine)
         for split, n in PER_ENGINE.items():
             if not real_audio.get(split):
