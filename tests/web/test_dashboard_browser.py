@@ -147,7 +147,11 @@ def test_review_in_a_real_browser(server: tuple[str, Store], browser: Any) -> No
     assert job["decision"] == "review"
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver = browser
-    wait = WebDriverWait(driver, 20)
+    # the page re-renders panels as data arrives: an element found a moment ago may be replaced
+    # before its text is read, so a stale reference means "look again", not failure
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
 
     _sign_in(driver, By, wait, url, moderator)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-id="{job_id}"]'))
