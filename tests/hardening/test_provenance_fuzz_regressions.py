@@ -107,3 +107,18 @@ def test_a_written_label_reads_back_or_the_write_is_refused(make: Callable[[], b
 def test_inspect_bytes_reports_the_findings_without_raising(make: Callable[[], bytes]) -> None:
     signals, report = inspect_bytes(make(), "upload")
     assert report is not None and signals.implicit_label is None
+
+
+def test_rewriting_a_packet_removes_an_aigc_nested_under_a_foreign_wrapper() -> None:
+    """fuzz_xmp (session 8): an AIGC property under an rdf:RDF that sits inside a wrapper of another
+    namespace was read, but not removed when a label was written, so the file carried two labels."""
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><o:RDF xmlns:o="http://example.com/other/">'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:f="http://foreign.example/" f:AIGC="old"/>'
+        b"</rdf:RDF></o:RDF></x:xmpmeta>"
+    )
+    assert [v for _, v in _xmp.parse_packet(packet).aigc] == ["old"]
+    value = '{"AIGC":{"Label":"1"}}'
+    again = _xmp.parse_packet(_xmp.update_packet(packet, aigc=value))
+    assert [v for _, v in again.aigc] == [value]

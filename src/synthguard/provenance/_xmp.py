@@ -159,8 +159,9 @@ def update_packet(
     rdf = root.find(f"{{{RDF_NS}}}RDF")
     if rdf is None:
         rdf = ET.SubElement(root, f"{{{RDF_NS}}}RDF")
-    descs = list(rdf.iter(f"{{{RDF_NS}}}Description"))
-    for desc in descs:
+    # clean every Description the reader reads (all of the tree, not only those under the first
+    # rdf:RDF: fuzzing found an AIGC left behind under a wrapper in a foreign namespace)
+    for desc in list(root.iter(f"{{{RDF_NS}}}Description")):
         if aigc is not None or remove_aigc:
             for attr in [a for a in desc.attrib if "AIGC" in _local(a)[1]]:
                 del desc.attrib[attr]
@@ -171,6 +172,7 @@ def update_packet(
             desc.attrib.pop(key, None)
             for child in [c for c in desc if c.tag == key]:
                 desc.remove(child)
+    descs = list(rdf.iter(f"{{{RDF_NS}}}Description"))
     if not descs:
         descs = [ET.SubElement(rdf, f"{{{RDF_NS}}}Description", {f"{{{RDF_NS}}}about": ""})]
     target = descs[0]
