@@ -29,11 +29,11 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 | `audio.synthetic_voice` 2.3.0, unseen neural vocoder | a small neural vocoder trained here on training reals, re-synthesising real test clips | EER 0.067 | mp3 0.079, opus 0.133, 8 kHz 0.045 | AASIST 0.011 / 0.045 / 0.067 / 0.034 (ahead) |
 | live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights, 2 s windows) | 160 test streams, real speech then synthetic | alert latency p50 1.03 s, p95 3.29 s; 116/160 within 2 s; 12 false alerts in 859 s of real speech (3 s windows: 1.56 / 3.54 s, 103/160, 7 false alerts) | - | 100 concurrent real-time streams on 2 cores (2 s windows, 0.013 cores and ~1.3 MB each, RSS 278 MB at 100) |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
-| `image.ai_generated` | DiffusionDB vs COCO/ImageNet test split (50); 3-fold CV over 500 | AUC 0.998 (CV 0.941) | JPEG 75: 0.941, half size: 0.840, crop: 0.990 | - |
-| `image.ai_generated`, real photos from another pipeline | 100 real DFDC video-frame face crops | false-positive rate 1.00 at 0.5 | JPEG 75: 1.00, half size: 0.47 | - |
-| `image.ai_generated`, a third pipeline | 14 real photos that ship in scikit-image / matplotlib | false-positive rate 0.43 at 0.5 (the grey-scale ones and textures) | JPEG 75: 0.79 | - |
-| `image.ai_generated`, video frame grabs | the test split as H.264 intra frames (both classes) | AUC 0.981 at CRF 23, FPR 0.38 at 0.5 (clean: 0.17) | CRF 35: AUC 0.893, FPR 0.71 | - |
-| `image.ai_generated`, greyscale | the test split with colour removed (both classes) | AUC 0.966, FPR 0.54 at 0.5 (colour: 0.17) | saturation 0.5: FPR 0.42 | - |
+| `image.ai_generated` 2.0.0 (patch CNN + EfficientNet-Lite0 probe, fused) | DiffusionDB vs COCO/ImageNet test split (50) | AUC 1.000 | JPEG 75: 1.000, half size: 0.990, crop: 0.995, half size + JPEG 75: 0.978 | - (1.0.0, the CNN alone: 0.998 / 0.941 / 0.840 / 0.990) |
+| `image.ai_generated` 2.0.0, real photos from another pipeline | 100 real DFDC video-frame face crops (test split; 50 other DFDC *train* frames are in the probe's training) | false-positive rate 0.09 at 0.5 (1.0.0: 1.00) | JPEG 75: 0.09, half size: 0.02, crop: 0.18 | - |
+| `image.ai_generated` 2.0.0, a third pipeline | 14 real photos that ship in scikit-image / matplotlib | false-positive rate 0.50 at 0.5 (1.0.0: 0.43; textures and grey-scale) | JPEG 75: 0.57 (1.0.0: 0.79) | - |
+| `image.ai_generated` 2.0.0, video frame grabs / greyscale | the test split as H.264 intra frames; with colour removed (both classes) | CRF 23: AUC 1.000, FPR 0.04; greyscale: AUC 0.998, FPR 0.04 (1.0.0: FPR 0.38 / 0.54) | CRF 35: AUC 0.995, FPR 0.17 (1.0.0: 0.71) | - |
+| `image.ai_generated` 2.0.0, other generator (sanity) | CIFAKE sample, 32 px SD 1.4 vs CIFAR-10 (400) | AUC 0.621 (1.0.0: 0.700) | - | - |
 
 The honest reading: the raw-waveform speech model for files (2.3.0, two members averaged: one reads
 only the band above 400 Hz, one the full band) catches TTS engines and, when they are in training,
@@ -46,10 +46,11 @@ it and the peer (EER ~0.4), even when trained on; left out of training, every TT
 re-synthesis of a family it never saw is not (WORLD, Griffin-Lim 0.19-0.24). Live rooms keep the 2.1.0 weights alone, now on 2 s windows (p95 3.29 s,
 still over the 2 s target, at more false alerts than 3 s windows);
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
-unmeasured on other sources, where the field typically loses 0.1-0.2 AUC; the image detector's clean
-numbers are strong on one generator family but fall after down-scaling, partly because real and
-fake photos here differ in resampling history, it flags real photos from a capture pipeline it never
-saw (DFDC frames: all of them), and other generators are unmeasured.
+unmeasured on other sources, where the field typically loses 0.1-0.2 AUC; the image detector (2.0.0,
+a residual patch CNN fused with a native-resolution EfficientNet-Lite0 probe) now meets every target
+on its one generator family, after down-scaling too (0.990), but still flags half of a small set of
+real photographs from a pipeline it never saw (textures, grey-scale scans), is weaker than 1.0.0 on
+32 px CIFAKE, and other generators are unmeasured.
 
 """
 

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write all scores here")
     ap.add_argument("--photo", type=Path, action="append", default=[], help="also score this real photo")
     ap.add_argument(
-        "--model", type=Path, help="folder with a candidate's ai_image_patch_cnn.onnx + card.json"
+        "--model", type=Path, help="folder with a candidate's card.json and the ONNX files it names"
     )
     args = ap.parse_args(argv)
     for p in (args.reals, args.fakes):
@@ -120,14 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no labels.csv in {p}")
             return 2
     options = dict(map(parse_option, args.option))
-    if args.model:  # a candidate written by `synthguard train images --no-export`: ONNX + card.json
-        options["model_path"] = str(args.model / "ai_image_patch_cnn.onnx")
+    if args.model:  # a candidate written by `synthguard train images --no-export`: its own calibration
+        options["model_dir"] = str(args.model)
     det = create_detector("image.ai_generated", heatmap=False, **options)
     thr = det.card.threshold
-    if args.model:  # score with the candidate's own calibration and threshold, not the bundled card's
-        card = json.loads((args.model / "card.json").read_text())
-        det._a, det._b = float(card["calibration"]["a"]), float(card["calibration"]["b"])  # type: ignore[attr-defined]
-        thr = float(card["threshold"])
+    if args.model:  # and its own threshold, not the bundled card's
+        thr = float(json.loads((args.model / "card.json").read_text())["threshold"])
     sets = {"probe_reals": probe_rows(args.reals, args.split, args.n, args.seed)}
     sets["fakes"], sets["ref_reals"] = reference_rows(args.fakes, args.fakes_split)
     images = {k: [load_image(p) for p in v] for k, v in sets.items()}

@@ -15,8 +15,14 @@ import pytest
 
 import synthguard
 from synthguard.detectors import create_detector, detector_card, list_detectors
-from synthguard.detectors._image_features import grid_patches, heatmap_png, random_patches
-from synthguard.errors import DetectorInputError, ModelIntegrityError
+from synthguard.detectors._image_features import (
+    grid_patches,
+    heatmap_png,
+    probe_crops,
+    random_crop,
+    random_patches,
+)
+from synthguard.errors import DetectorError, DetectorInputError, ModelIntegrityError
 from synthguard.media import Audio, Image
 
 MODEL_DIR = Path(synthguard.__file__).parent / "models" / "images"
@@ -49,12 +55,46 @@ def test_registered_with_card() -> None:
     assert "test_auc_clean" in card.metrics
 
 
-def test_model_file_matches_card_sha256_and_size() -> None:
+def test_model_files_match_card_sha256_and_size() -> None:
     card = json.loads((MODEL_DIR / "card.json").read_text())
-    path = MODEL_DIR / card["weights_file"]
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == card["sha256"]
-    assert path.stat().st_size < 20 * 1024 * 1024
-    assert card["calibration"]["method"] == "platt"
+    for member in (card, card["probe"]):
+        path = MODEL_DIR / member["weights_file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == member["sha256"]
+        assert path.stat().st_size < 10 * 1024 * 1024
+    cal = card["calibration"]
+    assert cal["method"] == "logistic_fusion" and cal["w_cnn"] > 0 and cal["w_probe"] > 0
+    assert len(cal["cnn_only"]) == 2
+
+
+def test_notes_name_both_members(detector) -> None:  # type: ignore[no-untyped-def]
+    ev = detector.detect(_image(300, 200))
+    assert any(n.startswith("members: patch CNN mean logit") for n in ev.notes)
+
+
+def test_model_dir_loads_a_candidate_folder(tmp_path: Path, detector) -> None:  # type: ignore[no-untyped-def]
+    for name in ("card.json", "ai_image_patch_cnn.onnx", "ai_image_probe.onnx"):
+        (tmp_path / name).write_bytes((MODEL_DIR / name).read_bytes())
+    img = _image(256, 320, seed=5)
+    assert create_detector(NAME, model_dir=tmp_path).detect(img).score == detector.detect(img).score
+    (tmp_path / "ai_image_probe.onnx").write_bytes(b"changed")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        create_detector(NAME, model_dir=tmp_path)
+    with pytest.raises(DetectorError, match=r"no card\.json"):
+        create_detector(NAME, model_dir=tmp_path / "missing")
+    with pytest.raises(DetectorError, match="not both"):
+        create_detector(NAME, model_dir=tmp_path, model_path=tmp_path / "ai_image_patch_cnn.onnx")
+
+
+def test_model_path_runs_the_cnn_alone_with_its_own_calibration(detector) -> None:  # type: ignore[no-untyped-def]
+    card = json.loads((MODEL_DIR / "card.json").read_text())
+    alone = create_detector(NAME, model_path=MODEL_DIR / card["weights_file"], heatmap=False)
+    img = _image(256, 256, seed=2)
+    ev = alone.detect(img)
+    a, b = card["calibration"]["cnn_only"]
+    mean_logit = float(np.mean(detector.patch_logits(grid_patches(img.pixels, 64, 64).patches)))
+    assert ev.score == pytest.approx(1 / (1 + np.exp(-(a * mean_logit + b))))
+    assert not any(n.startswith("members:") for n in ev.notes)
+    assert alone.probe_logit(img.pixels) is None
 
 
 def test_corrupt_weights_are_refused(tmp_path: Path) -> None:
@@ -139,6 +179,34 @@ def test_grid_patches_bounded(
     grid = grid_patches(px, size, max_patches)
     assert grid.patches.shape == (expected, size, size, 3)
     assert len(set(zip(grid.rows.tolist(), grid.cols.tolist(), strict=True))) == expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "max_crops", "expected"),
+    [
+        ((512, 512, 3), 4, (4, 256, 256, 3)),  # 2 x 2 crops cover the image
+        ((256, 384, 3), 4, (2, 256, 256, 3)),  # one row
+        ((200, 330, 3), 4, (2, 200, 200, 3)),  # smaller than a crop: the shorter side
+        ((8000, 5000, 3), 4, (4, 256, 256, 3)),  # 40 MP: still four crops
+        ((20, 30, 3), 4, (2, 64, 64, 3)),  # tiny: upscaled to min_side first
+        ((512, 512, 3), 1, (1, 256, 256, 3)),
+    ],
+)
+def test_probe_crops_bounded(shape: tuple[int, ...], max_crops: int, expected: tuple[int, ...]) -> None:
+    px = np.zeros(shape, np.uint8)
+    assert probe_crops(px, 256, max_crops, min_side=64).shape == expected
+    assert random_crop(px, 256, np.random.default_rng(0), min_side=64).shape == expected[1:]
+
+
+def test_probe_crops_are_spread_and_deterministic() -> None:
+    px = _image(600, 900).pixels
+    crops = probe_crops(px, 256, 4)
+    assert np.array_equal(crops[0], px[:256, :256]) and np.array_equal(crops[-1], px[-256:, -256:])
+    assert np.array_equal(crops, probe_crops(px, 256, 4))
+    with pytest.raises(ValueError):
+        probe_crops(px, 256, 0)
+    with pytest.raises(ValueError):
+        probe_crops(px[..., 0], 256, 4)
 
 
 def test_random_patches_and_heatmap_helpers() -> None:

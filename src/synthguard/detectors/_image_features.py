@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image as PILImage
 
-__all__ = ["PatchGrid", "grid_patches", "heatmap_png", "random_patches"]
+__all__ = ["PatchGrid", "grid_patches", "heatmap_png", "probe_crops", "random_crop", "random_patches"]
 
 U8 = npt.NDArray[np.uint8]
 
@@ -91,6 +91,38 @@ def random_patches(pixels: U8, size: int, count: int, rng: np.random.Generator) 
     ys = rng.integers(0, h - size + 1, count)
     xs = rng.integers(0, w - size + 1, count)
     return np.stack([img[y : y + size, x : x + size] for y, x in zip(ys, xs, strict=True)])
+
+
+def probe_crops(pixels: U8, size: int = 256, max_crops: int = 4, *, min_side: int = 32) -> U8:
+    """Square native-resolution crops for the backbone probe, spread evenly over the image.
+
+    The side is ``size`` (or the image's shorter side when smaller, upscaled to ``min_side`` at
+    least); crops sit on a centred k x k lattice (k = floor(sqrt(max_crops)), fewer along an axis
+    that holds only one crop). Like :func:`grid_patches` the cost is fixed whatever the image size,
+    and the same image always gives the same crops.
+    """
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"expected an RGB array (h, w, 3), got shape {pixels.shape}")
+    if max_crops < 1:
+        raise ValueError("max_crops must be >= 1")
+    img, _ = _ensure_min_size(pixels, min_side)
+    h, w = img.shape[:2]
+    side = min(size, h, w)
+    k = max(1, int(np.sqrt(max_crops)))
+    ny = 1 if h < side * 1.25 else k
+    nx = 1 if w < side * 1.25 else k
+    ys = (np.linspace(0, h - side, ny + 2)[1:-1] if ny == 1 else np.linspace(0, h - side, ny)).round()
+    xs = (np.linspace(0, w - side, nx + 2)[1:-1] if nx == 1 else np.linspace(0, w - side, nx)).round()
+    return np.stack([img[y : y + side, x : x + side] for y in ys.astype(int) for x in xs.astype(int)])
+
+
+def random_crop(pixels: U8, size: int, rng: np.random.Generator, *, min_side: int = 32) -> U8:
+    """One square crop at a random position, with the side :func:`probe_crops` would use (training)."""
+    img, _ = _ensure_min_size(pixels, min_side)
+    h, w = img.shape[:2]
+    side = min(size, h, w)
+    y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+    return np.ascontiguousarray(img[y : y + side, x : x + side])
 
 
 def _colormap(values: npt.NDArray[np.float64]) -> U8:

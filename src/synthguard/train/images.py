@@ -49,13 +49,43 @@ from ..detectors._image_features import grid_patches, random_patches
 __all__ = ["PATCH", "TrainConfig", "main"]
 
 PATCH = 64
-VERSION = "1.0.0"
+VERSION = "2.0.0"  # CNN + backbone probe, fused (the shipped recipe)
+CNN_ONLY_VERSION = "1.0.0"  # --no-probe: the CNN alone, Platt-calibrated
 MAX_PATCHES = 64
 # Shortcut probe: the real photos were resized to 512x512 (mostly upscaled from ~375-480 px), the
 # fakes are native 512. This condition gives the *fakes only* the same kind of bicubic upscale (x1.33,
 # centre crop back to 512); if the model had learned "interpolated = real", AUC here would collapse.
 FAKE_UPSCALED = "fakes-only:resize:1.333+crop:0.75"
 ROOT = Path(__file__).resolve().parents[3]
+LIMITATIONS_CNN_ONLY = (
+    "Trained on one generator family (Stable Diffusion v1.x) and 404 images; other "
+    "generators (GANs, DALL-E, Midjourney, newer diffusion) are not measured. Test split "
+    "is 50 images, so every AUC has a wide confidence interval. Heavy down-scaling "
+    "(< 0.5) and strong compression erase the traces it uses. Images smaller than "
+    "64 px are upscaled and scores on them are not meaningful. Partly relies on resampling "
+    "history (the training reals were upscaled to 512 px): 3-fold CV AUC drops from 0.94 to 0.72 when "
+    "only the fakes are upscaled the same way (docs/benchmarks/images.md). Re-encoding lowers scores, "
+    "so the 0.5 threshold flags clean real photos too often (test FPR 0.17): set thresholds per "
+    "channel in the policy. Real photos from a capture pipeline it never saw score as AI-generated: all "
+    "100 real DFDC video-frame face crops were flagged at 0.5 (scripts/images/other_reals_probe.py); it "
+    "has learned the training reals' pipeline, not 'camera vs generator', so do not use it to auto-label "
+    "traffic without per-channel thresholds and human review. Greyscale and washed-out photos score "
+    "higher (test FPR at 0.5: 0.17 colour, 0.54 greyscale): SD renders are less saturated than the "
+    "training photos and the model uses it."
+)
+LIMITATIONS = (
+    "Trained on one generator family (Stable Diffusion v1.x) and 404 images; other generators (GANs, "
+    "DALL-E, Midjourney, newer diffusion) are not measured (CIFAKE's 32 px SD 1.4 sample: AUC 0.62). "
+    "Test split is 50 images, so every AUC has a wide confidence interval. Two members: the residual "
+    "patch CNN (traces) and a linear probe on frozen EfficientNet-Lite0 ImageNet features read at native "
+    "resolution, whose deeper taps also carry scene and style information: it may read illustration-like "
+    "real content as generated (no real art was available to measure this). Real photos from capture "
+    "pipelines it never saw are still flagged too often: 7 of 14 scikit-image photographs at 0.5 "
+    "(close-up textures, greyscale scans). DFDC video frames are flagged 9 % (1.0.0: 100 %), but 50 DFDC "
+    "train frames are in the probe's training, so that is not a measurement on an unseen pipeline. "
+    "Set thresholds per channel in the policy and keep human review. Images smaller than 64 px are "
+    "upscaled and scores on them are not meaningful. Numbers: docs/benchmarks/images.md."
+)
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "images" / "diffusiondb-coco"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "images"
 DEFAULT_WORK = ROOT / "var" / "images"
@@ -673,6 +703,14 @@ def _key(condition: str) -> str:
     return condition.replace(":", "").replace("+", "_").replace(".", "")
 
 
+def _fuse(cnn: F64, probe: F64, y: npt.NDArray[Any]) -> tuple[float, float, float]:
+    """Logistic regression of the label on the two members' logits (practically unregularised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1e4, max_iter=5000).fit(np.stack([cnn, probe], axis=1), y)
+    return float(clf.coef_[0, 0]), float(clf.coef_[0, 1]), float(clf.intercept_[0])
+
+
 def ship(
     rows: list[Row],
     images: list[U8],
@@ -682,66 +720,152 @@ def ship(
     log: Callable[[str], None],
     export: bool = True,
     extra: Sequence[tuple[Row, U8]] = (),
+    probe: bool = True,
+    reuse_cnn: Path | None = None,
+    probe_copies: int = 4,
 ) -> dict[str, Any]:
     """Train on ``train`` (plus ``extra`` real training images), calibrate on ``val`` (clean +
-    re-encoded), report on ``test``."""
+    re-encoded), report on ``test``.
+
+    With ``probe`` (the 2.x recipe) a second member, the EfficientNet-Lite0 mid-level probe
+    (:mod:`synthguard.train.images_probe`), is trained beside the CNN and the two logits are fused by a
+    logistic regression fitted on val; without it the CNN alone is Platt-calibrated (the 1.0.0
+    recipe). ``reuse_cnn`` takes an existing CNN ONNX instead of training one (``extra`` then goes to
+    the probe only)."""
     split = np.array([r.split for r in rows])
     y = np.array([r.label for r in rows])
     tr = np.flatnonzero(split == "train")
+    # extra reals go to the probe member when there is one (the 2.x recipe: the CNN stays 1.0.0's),
+    # to the CNN otherwise (the --no-probe experiments of docs/benchmarks/images.md)
+    cnn_extra = () if probe else extra
+    cnn_images = [images[i] for i in tr] + [px for _, px in cnn_extra]
+    cnn_labels = y[tr].tolist() + [r.label for r, _ in cnn_extra]
+    probe_images = [images[i] for i in tr] + [px for _, px in extra]
+    probe_labels = y[tr].tolist() + [r.label for r, _ in extra]
+    dest = out_dir if export else work
+    dest.mkdir(parents=True, exist_ok=True)
+    onnx_path = dest / "ai_image_patch_cnn.onnx"
     t0 = time.perf_counter()
-    net = train_cnn(
-        [images[i] for i in tr] + [px for _, px in extra],
-        y[tr].tolist() + [r.label for r, _ in extra],
-        cfg,
-        log,
-    )
-    train_s = time.perf_counter() - t0
-    onnx_path = (out_dir if export else work) / "ai_image_patch_cnn.onnx"
-    sha = export_onnx(net, onnx_path)
-    scorer = onnx_patch_logits(onnx_path)
+    if reuse_cnn is not None:
+        if reuse_cnn.resolve() != onnx_path.resolve():
+            onnx_path.write_bytes(reuse_cnn.read_bytes())
+        sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+        log(f"CNN member reused from {reuse_cnn} (sha256 {sha[:12]})")
+        cnn_training: dict[str, Any] = {"reused": str(reuse_cnn.name), "sha256": sha}
+    else:
+        net = train_cnn(cnn_images, cnn_labels, cfg, log)
+        sha = export_onnx(net, onnx_path)
+        cnn_training = {
+            **cfg.__dict__,
+            "widths": list(cfg.widths),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+    cnn_scorer = onnx_patch_logits(onnx_path)
+
+    def cnn_logit(px: U8) -> float:
+        return image_logit(cnn_scorer, px)
+
+    probe_logit: Callable[[U8], float] | None = None
+    probe_card: dict[str, Any] = {}
+    if probe:
+        from .images_probe import CROP, MAX_CROPS, MIN_SIDE, export_probe, fit_probe, onnx_probe_logit
+
+        log(f"probe member: {probe_copies} processed copies of {len(probe_images)} training images")
+        torch_probe, info = fit_probe(
+            probe_images,
+            probe_labels,
+            lambda px, rng, label: augment_as(cfg, px, rng, label),
+            probe_copies,
+            cfg.seed,
+            log,
+        )
+        probe_path = dest / "ai_image_probe.onnx"
+        va_check = [images[i] for i in np.flatnonzero(split == "val")[:3]]
+        probe_sha = export_probe(torch_probe, probe_path, va_check)
+        probe_logit = onnx_probe_logit(probe_path)
+        probe_card = {
+            "weights_file": probe_path.name,
+            "sha256": probe_sha,
+            "input": "crops float32 [n,3,h,w] RGB in [0,1], h = w <= 256; output logits [n]",
+            "crop": CROP,
+            "max_crops": MAX_CROPS,
+            "min_side": MIN_SIDE,
+            "aggregation": "mean logit over up to 4 native-resolution square crops spread over the image",
+            "training": info,
+        }
+        log(f"probe exported ({probe_path.stat().st_size / 1e6:.1f} MB, sha256 {probe_sha[:12]})")
+
+    def logits(px: U8) -> tuple[float, float]:
+        return cnn_logit(px), (probe_logit(px) if probe_logit is not None else 0.0)
+
     metrics: dict[str, float] = {}
     va, te = np.flatnonzero(split == "val"), np.flatnonzero(split == "test")
     cal_conditions = ("clean", "jpeg:75", "resize:0.5", "crop:0.5")
-    val_logits = _evaluate(
-        lambda p: image_logit(scorer, p),
-        [images[i] for i in va],
-        y[va].tolist(),
-        (*cal_conditions, "saturation:0"),
-    )
-    a, b = platt(np.concatenate([val_logits[c] for c in cal_conditions]), np.tile(y[va], len(cal_conditions)))
+
+    def evaluate(idx: npt.NDArray[np.intp], conditions: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        return {
+            c: np.array([logits(perturb(images[i], c, int(y[i]))) for i in idx], dtype=np.float64)
+            for c in conditions
+        }
+
+    val_logits = evaluate(va, (*cal_conditions, "saturation:0"))
+    cal_x = np.concatenate([val_logits[c] for c in cal_conditions])
+    cal_y = np.tile(y[va], len(cal_conditions))
+    if probe:
+        w_cnn, w_probe, b = _fuse(cal_x[:, 0], cal_x[:, 1], cal_y)
+        calibration: dict[str, Any] = {
+            "method": "logistic_fusion",
+            "w_cnn": w_cnn,
+            "w_probe": w_probe,
+            "b": b,
+            # Platt of the CNN member alone, for ``model_path=`` (another CNN file) at run time
+            "cnn_only": list(platt(cal_x[:, 0], cal_y)),
+            "fitted_on": "val split, clean + jpeg75 + resize0.5 + crop0.5 (score = sigmoid(w_cnn * cnn_logit "
+            "+ w_probe * probe_logit + b))",
+        }
+    else:
+        a, b = platt(cal_x[:, 0], cal_y)
+        w_cnn, w_probe = a, 0.0
+        calibration = {
+            "method": "platt",
+            "a": a,
+            "b": b,
+            "fitted_on": "val split, clean + jpeg75 + resize0.5 + crop0.5",
+        }
+
+    def prob(lg: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.asarray(1 / (1 + np.exp(-(w_cnn * lg[:, 0] + w_probe * lg[:, 1] + b))), dtype=np.float64)
+
     threshold = 0.5
-    test_logits = _evaluate(
-        lambda p: image_logit(scorer, p), [images[i] for i in te], y[te].tolist(), CONDITIONS
-    )
+    test_logits = evaluate(te, CONDITIONS)
     src = np.array([r.source for r in rows])[te]
     for c in CONDITIONS:
-        p = 1 / (1 + np.exp(-(a * test_logits[c] + b)))
+        p = prob(test_logits[c])
         key = _key(c)
         metrics[f"test_auc_{key}"] = round(auc(y[te], p), 4)
         metrics[f"test_acc_{key}"] = round(accuracy(y[te], p, threshold), 4)
+        if probe:
+            metrics[f"test_auc_{key}_cnn_only"] = round(auc(y[te], test_logits[c][:, 0]), 4)
+            metrics[f"test_auc_{key}_probe_only"] = round(auc(y[te], test_logits[c][:, 1]), 4)
         if c == "clean":
             for s in ("coco", "imagenet"):
                 keep = src != ("imagenet" if s == "coco" else "coco")
                 metrics[f"test_auc_clean_vs_{s}"] = round(auc(y[te][keep], p[keep]), 4)
     for c in val_logits:
-        p = 1 / (1 + np.exp(-(a * val_logits[c] + b)))
+        p = prob(val_logits[c])
         metrics[f"val_auc_{_key(c)}"] = round(auc(y[va], p), 4)
         metrics[f"val_acc_{_key(c)}"] = round(accuracy(y[va], p, threshold), 4)
     card = {
         "name": "image.ai_generated",
-        "version": VERSION,
+        "version": VERSION if probe else CNN_ONLY_VERSION,
         "weights_file": onnx_path.name,
         "sha256": sha,
         "input": f"patches float32 [n,3,{PATCH},{PATCH}] RGB in [0,1]; output logits [n,1]",
         "patch": PATCH,
         "max_patches": MAX_PATCHES,
         "aggregation": "mean of patch logits over a centred grid of non-overlapping patches",
-        "calibration": {
-            "method": "platt",
-            "a": a,
-            "b": b,
-            "fitted_on": "val split, clean + jpeg75 + resize0.5 + crop0.5",
-        },
+        **({"probe": probe_card} if probe else {}),
+        "calibration": calibration,
         "threshold": threshold,
         "training_data": "DiffusionDB (Stable Diffusion v1.x, CC0) vs COCO val (Flickr licences) and "
         "ImageNet val (non-commercial) photos, 512x512, from ../shared/data/images/"
@@ -749,28 +873,15 @@ def ship(
         "on your own licensed data for production."
         + (
             f" Plus {len(extra)} real frames from the train split of {extra[0][0].path.parent.parent.name} "
-            "(see that set's terms)."
+            f"({'the probe member only' if probe else 'CNN'}; see that set's terms)."
             if extra
             else ""
         ),
-        "training": {**cfg.__dict__, "widths": list(cfg.widths), "seconds": round(train_s, 1)},
+        "training": cnn_training,
         "metrics": metrics,
-        "limitations": "Trained on one generator family (Stable Diffusion v1.x) and 404 images; other "
-        "generators (GANs, DALL-E, Midjourney, newer diffusion) are not measured. Test split "
-        "is 50 images, so every AUC has a wide confidence interval. Heavy down-scaling "
-        "(< 0.5) and strong compression erase the traces it uses. Images smaller than "
-        "64 px are upscaled and scores on them are not meaningful. Partly relies on resampling "
-        "history (the training reals were upscaled to 512 px): 3-fold CV AUC drops from 0.94 to 0.72 when "
-        "only the fakes are upscaled the same way (docs/benchmarks/images.md). Re-encoding lowers scores, "
-        "so the 0.5 threshold flags clean real photos too often (test FPR 0.17): set thresholds per "
-        "channel in the policy. Real photos from a capture pipeline it never saw score as AI-generated: all "
-        "100 real DFDC video-frame face crops were flagged at 0.5 (scripts/images/other_reals_probe.py); it "
-        "has learned the training reals' pipeline, not 'camera vs generator', so do not use it to auto-label "
-        "traffic without per-channel thresholds and human review. Greyscale and washed-out photos score "
-        "higher (test FPR at 0.5: 0.17 colour, 0.54 greyscale): SD renders are less saturated than the "
-        "training photos and the model uses it.",
+        "limitations": LIMITATIONS if probe else LIMITATIONS_CNN_ONLY,
     }
-    (out_dir if export else work).joinpath("card.json").write_text(json.dumps(card, indent=2) + "\n")
+    dest.joinpath("card.json").write_text(json.dumps(card, indent=2) + "\n")
     log(json.dumps(metrics, indent=1))
     return card
 
@@ -820,6 +931,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--extra-reals-n", type=int, default=0, help="how many extra reals (one per video)")
     ap.add_argument("--no-augment", action="store_true", help="ablation: train without re-encoding")
+    ap.add_argument(
+        "--no-probe", action="store_true", help="the CNN alone, Platt-calibrated (the 1.0.0 recipe)"
+    )
+    ap.add_argument(
+        "--reuse-cnn",
+        type=Path,
+        help="an existing CNN member ONNX instead of training one (seed 0 = 1.0.0's)",
+    )
+    ap.add_argument("--probe-copies", type=int, default=4, help="processed copies per image for the probe")
     ap.add_argument("--merge", nargs="+", help="summarise several compare_raw.json files together")
     ap.add_argument("--compare-only", action="store_true", help="only run the comparison")
     args = ap.parse_args(argv)
@@ -878,7 +998,19 @@ def main(argv: list[str] | None = None) -> int:
         extra = [(r, decode(r.path)) for r in extra_rows]
         if extra:
             log(f"added {len(extra)} extra train reals from {args.extra_reals}")
-        ship(rows, images, cfg, args.out, args.work, log, export=not args.no_export, extra=extra)
+        ship(
+            rows,
+            images,
+            cfg,
+            args.out,
+            args.work,
+            log,
+            export=not args.no_export,
+            extra=extra,
+            probe=not args.no_probe,
+            reuse_cnn=args.reuse_cnn,
+            probe_copies=args.probe_copies,
+        )
     return 0
 
 
