@@ -334,3 +334,33 @@ def test_ensemble_graph_averages_member_logits(tmp_path: Path) -> None:
     bad = _linear_onnx(tmp_path / "bad.onnx", [1.0, 1.0, 1.0], output="score")
     with pytest.raises(ValueError, match="output 'logit'"):
         merge_logit_average([a, bad], tmp_path / "x.onnx")
+
+
+def test_extra_reals_join_training_only_normalised_and_once(tmp_path: Path) -> None:
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    from synthguard.train.speech_data import Clip, add_extra_reals, read_labels, write_labels
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_labels(data / "labels.csv", [Clip("clips/train/x/a.wav", "real", "train", "librispeech", "1")])
+    other = tmp_path / "other"
+    (other / "clips").mkdir(parents=True)
+    t = np.arange(8000 * 2) / 8000
+    voice = (0.3 * np.sin(2 * np.pi * 140 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    for name in ("p1", "p2", "h1"):
+        sf.write(str(other / "clips" / f"{name}.wav"), voice, 8000)
+    (other / "labels.csv").write_text(
+        "path,label,split,engine,speaker\n"
+        "clips/p1.wav,real,train,asterisk,v1\nclips/p2.wav,real,train,asterisk,v1\n"
+        "clips/h1.wav,real,heldout,asterisk,v2\n"
+    )
+    assert add_extra_reals(data, other / "labels.csv", log=lambda m: None) == 2
+    rows = list(read_labels(data / "labels.csv"))
+    added = [r for r in rows if r.engine == "extra:asterisk"]
+    assert [r.split for r in added] == ["train", "train"] and all(r.label == "real" for r in added)
+    y, sr = sf.read(str(data / added[0].file), dtype="float32")
+    assert sr == 16000 and abs(len(y) / sr - 2.0) < 0.7  # resampled to 16 kHz, silence trimmed
+    assert add_extra_reals(data, other / "labels.csv", log=lambda m: None) == 0  # idempotent
+    (other / "labels.csv").write_text("path,label,split,engine,speaker\nclips/p1.wav,fake,train,x,v\n")
+    with pytest.raises(ValueError, match="not labelled real"):
+        add_extra_reals(data, other / "labels.csv", log=lambda m: None)

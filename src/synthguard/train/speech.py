@@ -45,6 +45,7 @@ from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
 from .speech_data import (
     ENGINES,
     Clip,
+    add_extra_reals,
     augment,
     build_dataset,
     codec_roundtrip,
@@ -639,6 +640,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--rebuild-data", action="store_true", help="regenerate clips even if labels.csv exists")
     ap.add_argument(
+        "--extra-reals",
+        type=Path,
+        help="labels.csv of real speech from other recording pipelines; its split=train rows join the "
+        "training reals (normalised like every clip; engine extra:<source>)",
+    )
+    ap.add_argument(
         "--reuse-members",
         action="store_true",
         help="reuse ensemble members trained before on the same data and recipe (under WORK/members)",
@@ -670,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
         build_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
     else:
         extend_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
+    if args.extra_reals:
+        add_extra_reals(data_dir, args.extra_reals, seed=args.seed, log=log)
     rows = list(read_labels(csv_path))
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,16 @@ import scipy.signal
 
 from ..speech.vad import detect_speech
 
-__all__ = ["ENGINES", "Clip", "augment", "build_dataset", "extend_dataset", "normalise", "sentences"]
+__all__ = [
+    "ENGINES",
+    "Clip",
+    "add_extra_reals",
+    "augment",
+    "build_dataset",
+    "extend_dataset",
+    "normalise",
+    "sentences",
+]
 
 SR = 16_000
 # the first six made model 2.0; the last two (2.1) come from their own random streams
@@ -839,6 +848,43 @@ def extend_dataset(
     log(f"adding {', '.join(missing)} to {csv_path}")
     rows += _later_engines(_real_audio(librispeech), missing, out_dir, seed=seed, log=log)
     return write_labels(csv_path, rows)
+
+
+def add_extra_reals(
+    out_dir: Path, extra_csv: Path, *, seed: int = 0, log: Callable[[str], None] = print
+) -> int:
+    """Add the ``split == train`` rows of another set of *real* speech (``extra_csv``: columns
+    ``path`` or ``file``, ``label``, ``split``, ``engine``, ``speaker``) to ``out_dir``'s training
+    split, normalised like every clip here (:func:`normalise`). Their engine becomes
+    ``extra:<engine>``, so they stay apart from LibriSpeech in every table. Idempotent: clips already
+    in ``labels.csv`` are not added again. Returns how many clips were added."""
+    csv_path = out_dir / "labels.csv"
+    rows = list(read_labels(csv_path))
+    have = {r.file for r in rows}
+    rng = np.random.default_rng(seed + 911)
+    added = []
+    with extra_csv.open(newline="") as fh:
+        extra = [r for r in csv.DictReader(fh) if r.get("split") == "train"]
+    for r in extra:
+        if r.get("label", "real") != "real":
+            raise ValueError(f"{extra_csv}: {r.get('path') or r.get('file')} is not labelled real")
+        src = extra_csv.parent / (r.get("path") or r["file"])
+        dest = f"clips/train/extra/{r['engine']}/{src.stem}.wav"
+        if dest in have:
+            continue
+        x, sr = _read_wav(src)
+        y = normalise(x, sr, rng)
+        if len(y) < SR // 2:
+            continue
+        (out_dir / dest).parent.mkdir(parents=True, exist_ok=True)
+        import soundfile as sf
+
+        sf.write(str(out_dir / dest), y, SR, subtype="PCM_16")
+        added.append(Clip(dest, "real", "train", f"extra:{r['engine']}", r.get("speaker") or r["engine"]))
+    if added:
+        write_labels(csv_path, rows + added)
+        log(f"added {len(added)} extra real training clips from {extra_csv}")
+    return len(added)
 
 
 def write_labels(csv_path: Path, rows: Sequence[Clip]) -> Path:
