@@ -1,4 +1,4 @@
-"""Train the ``image.ai_generated`` patch model: ``synthguard train images``.
+"""Train the ``image.ai_generated`` model (patch CNN + backbone probe, fused): ``synthguard train images``.
 
 What it does, in order:
 
@@ -7,12 +7,14 @@ What it does, in order:
    (resize x0.45-1.0 or x1.05-1.5 with a random filter, JPEG q60-95, random crops), so JPEG/size
    cues cannot separate them. ``--p-fake-reals`` (off in the shipped recipe) first gives a share
    of the fakes the upscale-and-crop history the real photos had. ``--extra-reals DIR
-   --extra-reals-n N`` (off in the shipped recipe) adds N real images from another set's
-   ``train`` split (e.g. DFDC video frames) to the training reals.
+   --extra-reals-n N`` adds N real images from another set's ``train`` split (2.0.0: 50 DFDC video
+   frames, for the probe member only).
 3. Trains a small CNN on 64 px patches whose first layer is a fixed high-pass filter: the network
-   sees noise residuals, not colours or scene layout.
-4. Scores an image as the mean patch logit over a grid (the same code path as the runtime detector),
-   fits Platt calibration on the val split (clean and re-encoded), exports ONNX + ``card.json``.
+   sees noise residuals, not colours or scene layout (``--reuse-cnn`` takes an existing one).
+4. Fits the second member, a linear probe on frozen EfficientNet-Lite0 features read at native
+   resolution (:mod:`synthguard.train.images_probe`; ``--no-probe`` leaves it out: the 1.0.0 recipe).
+5. Scores images with the runtime's own aggregation (mean patch logit; mean crop logit), fits the
+   fusion (or, CNN alone, Platt) on the val split (clean and re-encoded), exports ONNX + ``card.json``.
 
 ``--compare`` additionally runs 5-fold cross-validation over the whole set for the CNN and the
 baselines (handcrafted residual/spectral features + logistic regression, a colour-histogram
@@ -20,7 +22,8 @@ content-only classifier, an EfficientNet-Lite0 ImageNet linear probe, the CNN wi
 under clean and re-encoded conditions, and writes ``var/images/compare.json``.
 
 Example:
-    $ synthguard train images --data ../shared/data/images/diffusiondb-coco
+    $ synthguard train images                 # the shipped 2.0.0 (needs ../shared/data)
+    $ synthguard train images --no-probe      # 1.0.0, the CNN alone
     $ python -m synthguard.train.images --compare --no-export
 """
 
@@ -87,6 +90,9 @@ LIMITATIONS = (
     "upscaled and scores on them are not meaningful. Numbers: docs/benchmarks/images.md."
 )
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "images" / "diffusiondb-coco"
+# the 2.x recipe: 50 real DFDC video frames (train split, one per video) for the probe member
+DEFAULT_EXTRA_REALS = ROOT.parent / "shared" / "data" / "faces" / "dfdc"
+DEFAULT_EXTRA_REALS_N = 50
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "images"
 DEFAULT_WORK = ROOT / "var" / "images"
 CONDITIONS = (
@@ -927,9 +933,17 @@ def main(argv: list[str] | None = None) -> int:
         "--luma", action="store_true", help="the CNN reads the luminance residual only (colour-blind)"
     )
     ap.add_argument(
-        "--extra-reals", type=Path, help="another set (labels.csv) whose train-split reals are added"
+        "--extra-reals",
+        type=Path,
+        default=DEFAULT_EXTRA_REALS,
+        help="another set (labels.csv) whose train-split reals are added (default: DFDC, as 2.0.0)",
     )
-    ap.add_argument("--extra-reals-n", type=int, default=0, help="how many extra reals (one per video)")
+    ap.add_argument(
+        "--extra-reals-n",
+        type=int,
+        help=f"how many extra reals, one per video (default {DEFAULT_EXTRA_REALS_N} with the probe, "
+        "0 with --no-probe: the shipped recipes)",
+    )
     ap.add_argument("--no-augment", action="store_true", help="ablation: train without re-encoding")
     ap.add_argument(
         "--no-probe", action="store_true", help="the CNN alone, Platt-calibrated (the 1.0.0 recipe)"
@@ -945,6 +959,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not (args.data / "labels.csv").is_file():
         print(f"no labels.csv in {args.data}; pass --data")
+        return 2
+    if args.extra_reals_n is None:
+        args.extra_reals_n = 0 if args.no_probe else DEFAULT_EXTRA_REALS_N
+    if args.extra_reals_n > 0 and not (args.extra_reals / "labels.csv").is_file():
+        print(
+            f"no labels.csv in {args.extra_reals} (the extra real frames of the shipped recipe); "
+            "pass --extra-reals DIR, or --extra-reals-n 0 to train without them"
+        )
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     logf = (args.work / "train.log").open("a")
