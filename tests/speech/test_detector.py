@@ -121,3 +121,30 @@ def test_loaded_files_any_rate_and_channels(detector, tmp_path, rate: int, chann
         w.writeframes(np.repeat(pcm, channels).tobytes())
     ev = detector.detect(load(path))
     assert ev.score is not None and ev.segments
+
+
+def test_model_dir_loads_a_candidate_with_its_own_card(tmp_path, detector) -> None:  # type: ignore[no-untyped-def]
+    from synthguard.errors import DetectorError, ModelIntegrityError
+
+    card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
+    (tmp_path / card["weights_file"]).write_bytes((MODEL_DIR / card["weights_file"]).read_bytes())
+    a, b = card["calibration"]["a"], card["calibration"]["b"]
+    cand = {**card, "version": "9.9.9", "threshold": 0.3, "calibration": {**card["calibration"], "a": 2 * a}}
+    (tmp_path / "card.json").write_text(json.dumps(cand))
+    det = create_detector("audio.synthetic_voice", model_dir=tmp_path)
+    audio = Audio(speechlike(4.0))
+    ev, ref = det.detect(audio), detector.detect(audio)
+    assert ev.detector_version == "9.9.9" and ev.threshold == 0.3
+    assert ref.detector_version == card["version"] and ref.threshold == card["threshold"]
+    assert ev.segments and ref.segments
+    # the candidate's own calibration: score = sigmoid(a' * logit + b) with a' = 2a
+    logit = (np.log(ref.segments[0].score / (1 - ref.segments[0].score)) - b) / a
+    assert ev.segments[0].score == pytest.approx(1 / (1 + np.exp(-(2 * a * logit + b))), rel=1e-5)
+    assert detector_card("audio.synthetic_voice").version == card["version"]  # the registry's card is untouched
+    (tmp_path / card["weights_file"]).write_bytes(b"changed")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        create_detector("audio.synthetic_voice", model_dir=tmp_path)
+    with pytest.raises(DetectorError, match=r"no card\.json"):
+        create_detector("audio.synthetic_voice", model_dir=tmp_path / "missing")
+    with pytest.raises(DetectorError, match="not both"):
+        create_detector("audio.synthetic_voice", model_dir=tmp_path, model_path=tmp_path / "x.onnx")

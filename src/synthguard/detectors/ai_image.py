@@ -27,7 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import time
 from functools import cache
 from importlib import resources
@@ -42,7 +41,7 @@ from ..errors import DetectorError, DetectorInputError
 from ..media import Image, Media
 from ..results import Artifact, Evidence, Region
 from ._image_features import grid_patches, heatmap_png, probe_crops
-from .base import Detector, DetectorCard, bundled_card, verify_weights
+from .base import Detector, DetectorCard, bundled_card, candidate_card, verify_weights
 from .registry import register_detector
 
 __all__ = ["AIImageDetector"]
@@ -54,17 +53,6 @@ _TOP_REGIONS = 5
 @cache
 def _card_json() -> dict[str, Any]:
     return bundled_card("images")
-
-
-def _read_card(folder: Path) -> dict[str, Any]:
-    path = folder / "card.json"
-    try:
-        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise DetectorError(f"image.ai_generated: no card.json in {folder}") from None
-    except (OSError, ValueError) as exc:
-        raise DetectorError(f"image.ai_generated: cannot read {path}: {exc}") from exc
-    return data
 
 
 def _card() -> DetectorCard:
@@ -103,7 +91,7 @@ class AIImageDetector(Detector):
             with ``calibration`` (the card's CNN-only calibration when it has one).
         model_dir: a folder with another ``card.json`` and the files it names (a candidate written by
             ``synthguard train images --no-export --work DIR``); sha256s are checked as for the
-            bundled model. The reported name and version stay the bundled card's.
+            bundled model, and evidence reports that card's version and threshold.
         calibration: ``(a, b)`` for a ``model_path`` CNN: score = sigmoid(a * mean logit + b).
         max_patches: most patches scored per image (default from the card, 64). Bounds time and
             memory whatever the image size.
@@ -126,7 +114,9 @@ class AIImageDetector(Detector):
         if model_dir is not None and model_path is not None:
             raise DetectorError("image.ai_generated: pass model_dir or model_path, not both")
         folder = Path(model_dir) if model_dir is not None else Path(str(MODEL_DIR))
-        c = _card_json() if model_dir is None else _read_card(folder)
+        c = _card_json()
+        if model_dir is not None:
+            c, self.card = candidate_card(folder, self.card)
         cal = c.get("calibration", {})
         if model_path is None:
             if not c.get("weights_file"):

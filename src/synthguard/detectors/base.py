@@ -6,16 +6,16 @@ import abc
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from ..errors import ModelIntegrityError
+from ..errors import DetectorError, ModelIntegrityError
 from ..media import Media
 from ..results import Evidence
 
-__all__ = ["MODELS_DIR", "Detector", "DetectorCard", "bundled_card", "verify_weights"]
+__all__ = ["MODELS_DIR", "Detector", "DetectorCard", "bundled_card", "candidate_card", "verify_weights"]
 
 MODELS_DIR = resources.files("synthguard") / "models"
 
@@ -68,11 +68,13 @@ class DetectorCard:
 class Detector(abc.ABC):
     """Turns one medium into :class:`~synthguard.results.Evidence`. Nothing else lives here.
 
-    Subclasses set ``card`` and implement ``detect``. Thresholds and fusion belong to the policy;
-    training belongs to ``synthguard.train``.
+    Subclasses set ``card`` (a class attribute: the bundled model's card, what registries list) and
+    implement ``detect``. An instance loaded from another model folder carries that model's card
+    instead (:func:`candidate_card`). Thresholds and fusion belong to the policy; training belongs to
+    ``synthguard.train``.
     """
 
-    card: ClassVar[DetectorCard]
+    card: DetectorCard
 
     @abc.abstractmethod
     def detect(self, media: Media) -> Evidence:
@@ -104,3 +106,28 @@ def bundled_card(subdir: str, filename: str = "card.json") -> dict[str, Any]:
         return {}
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return data
+
+
+def candidate_card(folder: str | Path, card: DetectorCard) -> tuple[dict[str, Any], DetectorCard]:
+    """A model folder other than the bundled one (``model_dir=``): its ``card.json`` as a dict, and
+    ``card`` with that folder's version, threshold, weights and metrics, so evidence reports the
+    model that actually ran. The weights are not read here (see :func:`verify_weights`).
+
+    Raises:
+        DetectorError: no readable ``card.json`` in ``folder``.
+    """
+    path = Path(folder) / "card.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise DetectorError(f"{card.name}: no card.json in {folder}") from None
+    except (OSError, ValueError) as exc:
+        raise DetectorError(f"{card.name}: cannot read {path}: {exc}") from exc
+    return data, replace(
+        card,
+        version=str(data.get("version", card.version)),
+        threshold=float(data.get("threshold", card.threshold)),
+        weights_file=data.get("weights_file"),
+        weights_sha256=data.get("sha256"),
+        metrics={k: float(v) for k, v in data.get("metrics", {}).items()},
+    )

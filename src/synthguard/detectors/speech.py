@@ -34,7 +34,7 @@ from ..results import Artifact, Evidence, Segment
 from ..speech.analysis import FRONTS, HOP_SECONDS, WINDOW_SECONDS, aggregate, window_inputs
 from ..speech.features import SAMPLE_RATE
 from ..speech.vad import detect_speech
-from .base import Detector, DetectorCard, bundled_card, verify_weights
+from .base import Detector, DetectorCard, bundled_card, candidate_card, verify_weights
 from .registry import register_detector
 
 __all__ = [
@@ -182,7 +182,10 @@ class SyntheticVoiceDetector(Detector):
 
     Args:
         model_path: another ONNX file with the same input/output (default: the bundled model,
-            checked against the card's sha256).
+            checked against the card's sha256), with the bundled card's calibration and threshold.
+        model_dir: a folder with another ``card.json`` and the ONNX file it names (a candidate from
+            ``synthguard train speech --out DIR``): its sha256 is checked, its calibration used, and
+            evidence reports its version and threshold.
         hop: seconds between window starts (default 2.0; windows are 3 s).
         threads: onnxruntime intra-op threads (default 1, or ``SYNTHGUARD_ORT_THREADS``).
         plot: also return a PNG timeline artifact (costs ~0.1 s per clip).
@@ -196,13 +199,20 @@ class SyntheticVoiceDetector(Detector):
         self,
         model_path: str | Path | None = None,
         *,
+        model_dir: str | Path | None = None,
         hop: float = HOP_SECONDS,
         threads: int | None = None,
         plot: bool = False,
         batch: int = 64,
     ) -> None:
 
-        if model_path is None:
+        if model_dir is not None and model_path is not None:
+            raise DetectorError(f"{self.card.name}: pass model_dir or model_path, not both")
+        card_json = _card_json(self.model_subdir)
+        if model_dir is not None:
+            card_json, self.card = candidate_card(model_dir, self.card)
+            path = verify_weights(Path(model_dir) / str(self.card.weights_file), self.card.weights_sha256)
+        elif model_path is None:
             if not self.card.weights_file:
                 raise DetectorError(
                     f"{self.card.name}: no bundled model (models/{self.model_subdir}/card.json missing); "
@@ -212,7 +222,7 @@ class SyntheticVoiceDetector(Detector):
             path = verify_weights(Path(str(bundled)), self.card.weights_sha256)
         else:
             path = verify_weights(Path(model_path), None)
-        c = _card_json(self.model_subdir).get("calibration", {})
+        c = card_json.get("calibration", {})
         self.a, self.b = float(c.get("a", 1.0)), float(c.get("b", 0.0))
         self.hop, self.plot, self.batch = float(hop), bool(plot), max(1, int(batch))
         self.session = onnx_session(path, ort_threads(threads), owner=self.card.name)
