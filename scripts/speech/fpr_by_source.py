@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     for run in args.runs:
         report = json.loads((run / "report.json").read_text())
         name = report["detector"]
-        thr = detector_card(name).threshold
+        # the threshold the run used (a model_dir candidate's own), else the bundled card's
+        thr = float(report["conditions"]["clean"]["summary"].get("threshold", detector_card(name).threshold))
         with (run / "scores.csv").open(newline="") as fh:
             scores = list(csv.DictReader(fh))
         if len(scores) != len(rows):

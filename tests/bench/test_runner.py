@@ -167,3 +167,37 @@ def test_candidate_weights_get_a_local_version(tmp_path: Path) -> None:
     assert _version("2.1.0", "f" * 64, {}) == "2.1.0"
     assert _version("2.1.0", "f" * 64, {"model_path": str(w)}) == f"2.1.0+weights.{digest[:12]}"
     assert _version("2.1.0", digest, {"model_path": str(w)}) == "2.1.0"  # the bundled file itself
+    # another model folder: its card's version, marked unless its weights are the bundled ones
+    assert _version("2.4.0", "f" * 64, {"model_dir": str(tmp_path)}, digest) == f"2.4.0+weights.{digest[:12]}"
+    assert _version("2.1.0", digest, {"model_dir": str(tmp_path)}, digest) == "2.1.0"
+
+
+def test_bench_reports_the_threshold_and_version_of_a_model_dir(tmp_path: Path) -> None:
+    import json
+    from importlib import resources
+
+    import PIL.Image
+
+    from synthguard.bench import Dataset, run_bench
+
+    models = resources.files("synthguard") / "models" / "images"
+    card = json.loads((models / "card.json").read_text("utf-8"))
+    cand = tmp_path / "cand"
+    cand.mkdir()
+    for name in (card["weights_file"], card["probe"]["weights_file"]):
+        (cand / name).write_bytes((models / name).read_bytes())
+    (cand / "card.json").write_text(json.dumps({**card, "version": "9.0.0", "threshold": 0.25}))
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        PIL.Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    (tmp_path / "labels.csv").write_text(
+        "file,label\n" + "".join(f"{i}.png,{'fake' if i % 2 else 'real'}\n" for i in range(4))
+    )
+    res = run_bench(
+        "image.ai_generated",
+        Dataset.from_csv(tmp_path / "labels.csv"),
+        [],
+        detector_options={"model_dir": str(cand)},
+    )
+    assert res.conditions[0].threshold == 0.25
+    assert res.detector_version == "9.0.0"  # same weights as the bundled model: no local suffix

@@ -53,6 +53,7 @@ class ConditionResult:
             "n": len(self.labels),
             "scored": len(y),
             "coverage": float(len(y) / max(len(self.labels), 1)),
+            "threshold": float(self.threshold),  # the operating point accuracy / fpr are taken at
         }
         if len(y) and 0 < y.sum() < len(y):
             e, e_thr = metrics.eer(y, s)
@@ -172,8 +173,9 @@ def run_bench(
         >>> res = run_bench("image.ai_generated", ds, ["jpeg:75"])  # doctest: +SKIP
         >>> print(res.to_markdown())  # doctest: +SKIP
     """
-    card = detector_card(detector)
     det = create_detector(detector, **(detector_options or {}))
+    card = det.card  # the model that runs: another folder's card with model_dir=
+    bundled = detector_card(detector)
     perts = [p if isinstance(p, Perturbation) else parse_perturbation(p) for p in perturbations]
     names = ["clean", *(p.name for p in perts)]
     scores: dict[str, list[float | None]] = {n: [] for n in names}
@@ -224,7 +226,7 @@ def run_bench(
     chosen = tuple(group_columns) if group_columns is not None else tuple(dataset.group_columns())
     return BenchResult(
         detector,
-        _version(card.version, card.weights_sha256, detector_options or {}),
+        _version(card.version, bundled.weights_sha256, detector_options or {}, card.weights_sha256),
         dataset.name,
         conditions,
         chosen,
@@ -234,13 +236,19 @@ def run_bench(
     )
 
 
-def _version(card_version: str, card_sha256: str | None, options: dict[str, Any]) -> str:
-    """The card's version, or for other weights passed as ``model_path`` a local version naming them
-    (``2.1.0+weights.<sha256 prefix>``): a candidate's numbers never pass for the bundled model's."""
-    path = options.get("model_path")
-    if not path or not Path(str(path)).is_file():
-        return card_version
-    digest = hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
+def _version(
+    card_version: str, card_sha256: str | None, options: dict[str, Any], ran_sha256: str | None = None
+) -> str:
+    """The card's version, or for other weights (``model_path``, or a ``model_dir`` whose weights
+    differ from the bundled ones) a local version naming them (``2.1.0+weights.<sha256 prefix>``): a
+    candidate's numbers never pass for the bundled model's."""
+    if options.get("model_dir") is not None:
+        digest = ran_sha256 or ""
+    else:
+        path = options.get("model_path")
+        if not path or not Path(str(path)).is_file():
+            return card_version
+        digest = hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
     return card_version if digest == card_sha256 else f"{card_version}+weights.{digest[:12]}"
 
 
