@@ -20,14 +20,15 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 
 | detector | held-out set | clean | re-encoded | published peer, same clips |
 |---|---|---|---|---|
-| `audio.synthetic_voice` 2.3.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.017 | mp3 32k 0.017, opus 16k 0.017, 8 kHz 0.017 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
-| `audio.synthetic_voice` 2.3.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.012 | mp3 0.019, opus 0.019, 8 kHz 0.012, 300 Hz high-pass 0.056 | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
+| `audio.synthetic_voice` 2.4.0 (files) | LibriSpeech speakers never trained on + 6 engines (Piper, espeak-ng, flite, festival, WORLD, Griffin-Lim) | EER 0.022 (2.3.0: 0.017) | mp3 32k 0.017, opus 16k 0.025, 8 kHz 0.025 | AASIST EER 0.157 / 0.125 / 0.146 / 0.133; RawGAT-ST 0.191 / 0.180 / 0.213 / 0.183 |
+| `audio.synthetic_voice` 2.4.0, eight engines | the same + mel-spectrogram Griffin-Lim and LPC vocoder | EER 0.019 (2.3.0: 0.012) | mp3 0.012, opus 0.025, 8 kHz 0.019, 300 Hz high-pass 0.037 (2.3.0: 0.019 / 0.019 / 0.012 / 0.056) | AASIST 0.150 / 0.125 / 0.156 / 0.124 |
 | `audio.synthetic_voice`, leave-one-engine-out | each engine (and its family) unseen in training | EER, 2.3.0's recipe, clean: espeak 0.01, flite 0.02, festival 0.02, LPC 0.05, Piper 0.09, Griffin-Lim 0.20, mel Griffin-Lim 0.21, WORLD 0.22 (mean 0.104; 2.2.0's recipe 0.149) | re-encoded: TTS engines 0.03-0.10, LPC 0.05-0.10, vocoders 0.19-0.24 | - |
-| `audio.synthetic_voice` 2.3.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
-| `audio.synthetic_voice` 2.3.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.000 | mp3 0.000, opus 0.033, 8 kHz 0.011 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
-| `audio.synthetic_voice` 2.3.0, unseen voice changers / vocoder | channel vocoder; phase-vocoder pitch shift; TD-PSOLA pitch shift of the real test clips (never in training) | EER 0.000; 0.022; **0.393** | mp3 / opus / 8 kHz: 0.000-0.011; 0.022-0.045; 0.400-0.433 | AASIST 0.011-0.067; 0.167-0.258; 0.371-0.438 |
-| `audio.synthetic_voice` 2.3.0, unseen neural vocoder | a small neural vocoder trained here on training reals, re-synthesising real test clips | EER 0.067 | mp3 0.079, opus 0.133, 8 kHz 0.045 | AASIST 0.011 / 0.045 / 0.067 / 0.034 (ahead) |
+| `audio.synthetic_voice` 2.4.0, unseen family | festival HTS voice (never in training) vs the real test clips | EER 0.000 | mp3 0.000, opus 0.000, 8 kHz 0.000 | AASIST 0.011 / 0.022 / 0.033 / 0.011 |
+| `audio.synthetic_voice` 2.4.0, unseen vocoder | harmonic-plus-noise (sinusoidal) re-synthesis of the real test clips (never in training) | EER 0.033 (2.3.0: 0.000) | mp3 0.022, opus 0.067, 8 kHz 0.034 | AASIST 0.200 / 0.200 / 0.200 / 0.167 |
+| `audio.synthetic_voice` 2.4.0, unseen voice changers / vocoder | channel vocoder; phase-vocoder pitch shift; TD-PSOLA pitch shift of the real test clips (never in training) | EER 0.000; 0.033; **0.371** | mp3 / opus / 8 kHz: 0.000; 0.033-0.067; 0.360-0.400 | AASIST 0.011-0.067; 0.167-0.258; 0.371-0.438 |
+| `audio.synthetic_voice` 2.4.0, unseen neural vocoder | a small neural vocoder trained here on training reals, re-synthesising real test clips | EER 0.033 (2.3.0: 0.067) | mp3 0.133, opus 0.200, 8 kHz 0.034 (2.3.0: 0.079 / 0.133 / 0.045) | AASIST 0.011 / 0.045 / 0.067 / 0.034 (ahead after compression) |
 | `audio.synthetic_voice` 2.3.0, real speech from 16 other pipelines | 281 real clips shipped in PyPI/Debian packages (telephony prompts, meetings, debate, broadcast, studio corpora, 22 languages) vs the 160 test fakes | false-positive rate 0.082 at the card threshold, AUC 0.988 (LibriSpeech test reals: 0.000) | - | AASIST FPR 0.754, AUC 0.507; live model 2.1.0 FPR 0.242 (10 of 11 AMI meeting clips) |
+| `audio.synthetic_voice` 2.4.0, real speech held out from training | 138 real clips from the same package sources: the other half of six sources' voices / languages / meetings, and nine sources never in training | false-positive rate 0.063 at the card threshold (2.3.0: 0.103; live 2.1.0: 0.206) | - | - |
 | live rooms (`synthguard.live`, `audio.synthetic_voice_live` = the 2.1.0 weights, 2 s windows) | 160 test streams, real speech then synthetic | alert latency p50 1.03 s, p95 3.29 s; 116/160 within 2 s; 12 false alerts in 859 s of real speech (3 s windows: 1.56 / 3.54 s, 103/160, 7 false alerts) | - | 100 concurrent real-time streams on 2 cores (2 s windows, 0.013 cores and ~1.3 MB each, RSS 278 MB at 100) |
 | `face.manipulation` | DFDC test split (3,145 faces) | AUC 0.917 | JPEG 50: 0.891, half size: 0.916 | MesoNet AUC 0.554 / 0.562 / 0.516 |
 | `image.ai_generated` 2.0.0 (patch CNN + EfficientNet-Lite0 probe, fused) | DiffusionDB vs COCO/ImageNet test split (50) | AUC 1.000 | JPEG 75: 1.000, half size: 0.990, crop: 0.995, half size + JPEG 75: 0.978 | - (1.0.0, the CNN alone: 0.998 / 0.941 / 0.840 / 0.990) |
@@ -36,16 +37,19 @@ sources are in `docs/benchmarks/`; rebuild this page with `python scripts/build_
 | `image.ai_generated` 2.0.0, video frame grabs / greyscale | the test split as H.264 intra frames; with colour removed (both classes) | CRF 23: AUC 1.000, FPR 0.04; greyscale: AUC 0.998, FPR 0.04 (1.0.0: FPR 0.38 / 0.54) | CRF 35: AUC 0.995, FPR 0.17 (1.0.0: 0.71) | - |
 | `image.ai_generated` 2.0.0, other generator (sanity) | CIFAKE sample, 32 px SD 1.4 vs CIFAR-10 (400) | AUC 0.621 (1.0.0: 0.700) | - | - |
 
-The honest reading: the raw-waveform speech model for files (2.3.0, two members averaged: one reads
-only the band above 400 Hz, one the full band) catches TTS engines and, when they are in training,
-most vocoder re-synthesis, and is ahead of the published peers on every pooled column (0.012-0.019 vs
-AASIST's best 0.124), flags none of the real test clips at its threshold, and finds the unseen HTS
-voice and harmonic-plus-noise vocoder; on an unseen neural vocoder made here AASIST is ahead of it
-in all four columns (0.011-0.067 vs 0.045-0.133; session 6 had compared against the peer's run on
-an earlier version of that set), and a TD-PSOLA voice changer (a real voice pitch-shifted) evades both
-it and the peer (EER ~0.4), even when trained on; left out of training, every TTS engine is still found at 0.01-0.09 (LOEO), but a vocoder
-re-synthesis of a family it never saw is not (WORLD, Griffin-Lim 0.19-0.24). Live rooms keep the 2.1.0 weights alone, now on 2 s windows (p95 3.29 s,
-still over the 2 s target, at more false alerts than 3 s windows);
+The honest reading: the raw-waveform speech model for files (2.4.0, two members averaged: one reads
+only the band above 400 Hz, one the full band; since 2.4.0 trained with real speech from other
+recording pipelines too) catches TTS engines and, when they are in training, most vocoder
+re-synthesis, and is ahead of the published peers on every pooled column (0.012-0.025 vs AASIST's
+best 0.124), flags none of the LibriSpeech test reals and 6 % of real speech from pipelines it never
+trained on (AASIST: three quarters of it), and finds the unseen HTS voice and harmonic-plus-noise
+vocoder; on an unseen neural vocoder made here AASIST is ahead (0.011 / 0.045 / 0.067 vs 0.033 / 0.133
+/ 0.200 clean / MP3 / Opus; level at 8 kHz), and a TD-PSOLA voice changer (a real voice pitch-shifted)
+evades both it and the peer (EER ~0.4); left out of training, every TTS engine is still found at
+0.01-0.09 (LOEO, 2.3.0's recipe), but a vocoder re-synthesis of a family it never saw is not (WORLD,
+Griffin-Lim 0.19-0.24). Live rooms keep the 2.1.0 weights alone, on 2 s windows (p95 3.29 s, still
+over the 2 s target), and that model flags 21 % of real speech from other pipelines (most meeting
+audio): a room is safer with the file model where false alerts matter;
 face-swap detection on DFDC reaches the issue's targets (0.917 clean, >= 0.89 re-encoded) but is
 unmeasured on other sources, where the field typically loses 0.1-0.2 AUC; the image detector (2.0.0,
 a residual patch CNN fused with a native-resolution EfficientNet-Lite0 probe) now meets every target

@@ -7,8 +7,10 @@ source with package, path, licence, why the speech is human, clip count, seconds
 Why: the synthetic-speech detectors are trained and tuned mostly on LibriSpeech-style real speech.
 This set measures their false positives on real speech recorded, coded and stored by other
 pipelines (meetings, telephone, IVR prompts, amateur radio, studio corpora, old test stimuli), so
-that a detector that just learnt "not LibriSpeech = synthetic" shows up. It is a probe, not
-training data.
+that a detector that just learnt "not LibriSpeech = synthetic" shows up. Since speech model 2.4.0
+one half of six sources (whole voices, languages, meetings: ``TRAIN_GROUPS``) also joins the
+training reals (``split_labels.csv``, ``synthguard train speech --extra-reals``); the other half and
+the remaining sources stay a held-out probe (``heldout_probe_labels.csv``).
 
 Where the audio comes from (only public package archives, pinned versions):
 
@@ -886,18 +888,48 @@ def build(out: Path, downloads: Path) -> ProbeSet:
     return probe
 
 
-def write_bench_labels(out: Path, fakes_labels: Path, split: str = "test") -> Path:
+# Which half of each source joins training (speech 2.4.0), fixed before any model saw the set:
+# whole speakers / voices / languages / meetings, so the other half stays a held-out probe.
+# Sources not listed here are held out entirely.
+TRAIN_GROUPS: dict[str, frozenset[str]] = {
+    "asterisk": frozenset({"asterisk_en_US_f_Allison", "asterisk_es_MX_f_Allison", "asterisk_it_IT_m_Carlo"}),
+    "klettres": frozenset(f"klettres_{lang}" for lang in ("ar", "de", "en", "en_GB", "fr", "he")),
+    "ktuberling": frozenset(f"ktuberling_{lang}" for lang in ("ca", "da", "el", "en", "fr", "ga")),
+    "ami": frozenset({"ami_MEE009", "ami_FEE083", "ami_FEE087", "ami_MEE068"}),
+    "codec2": frozenset(f"codec2_{n}" for n in ("hts1a", "hts2a", "mmt1", "morig", "forig")),
+    "pocketsphinx": frozenset({"pocketsphinx", "pocketsphinx_cards"}),
+}
+
+
+def write_split_labels(out: Path) -> Path:
+    """``OUT/split_labels.csv``: the rows of labels.csv with ``split`` = ``train`` (the group is in
+    :data:`TRAIN_GROUPS`) or ``heldout``. ``synthguard train speech --extra-reals`` takes the train rows."""
+    path = out / "split_labels.csv"
+    with (out / "labels.csv").open(newline="") as src, path.open("w", newline="") as fh:
+        rows = list(csv.DictReader(src))
+        w = csv.DictWriter(fh, fieldnames=["path", "label", "split", "engine", "speaker"])
+        w.writeheader()
+        for r in rows:
+            train = r["speaker"] in TRAIN_GROUPS.get(r["engine"], frozenset())
+            w.writerow({**r, "split": "train" if train else "heldout"})
+    return path
+
+
+def write_bench_labels(
+    out: Path, fakes_labels: Path, split: str = "test", *, heldout_only: bool = False
+) -> Path:
     """``OUT/probe_labels.csv`` for ``synthguard bench``: every probe clip as a real of engine
     ``real:<source>``, plus the fakes of ``split`` from a speech data set's labels.csv (paths made
     relative to OUT), so the bench can rank those fakes against these reals."""
     rel = Path(os.path.relpath(fakes_labels.resolve().parent, out.resolve()))
-    path = out / "probe_labels.csv"
+    path = out / ("heldout_probe_labels.csv" if heldout_only else "probe_labels.csv")
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "label", "split", "engine", "speaker"])
-        with (out / "labels.csv").open(newline="") as src:
+        with (out / "split_labels.csv").open(newline="") as src:
             for r in csv.DictReader(src):
-                w.writerow([r["path"], "real", split, "real:" + r["engine"], r["speaker"]])
+                if not heldout_only or r["split"] == "heldout":
+                    w.writerow([r["path"], "real", split, "real:" + r["engine"], r["speaker"]])
         with fakes_labels.open(newline="") as src:
             for r in csv.DictReader(src):
                 if r["split"] == split and r["label"] == "fake":
@@ -928,8 +960,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     seconds = sum(round(s.seconds, 1) for s in probe.stats.values())
     print(f"wrote {len(probe.rows)} clips ({seconds / 60:.1f} min) to {args.out}")
+    print(f"wrote {write_split_labels(args.out)}")
     if args.fakes:
         print(f"wrote {write_bench_labels(args.out, args.fakes)}")
+        print(f"wrote {write_bench_labels(args.out, args.fakes, heldout_only=True)}")
     return 0
 
 

@@ -23,6 +23,7 @@ import os
 import sys
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ DEFAULT_LIBRISPEECH = (
     / "speech"
     / "librispeech"
 )
-MODEL_VERSION = "2.3.0"
+MODEL_VERSION = "2.4.0"
 WEIGHTS = {"wave": "speech_wave_cnn.onnx", "mel": "speech_cnn.onnx"}
 TEST_CONDITIONS = ("clean", "mp3_32k", "opus_16k", "resample_8k")
 EPOCHS = 14
@@ -72,7 +73,9 @@ EQ = 0.5  # share of training windows given a random channel response (model 2.1
 # (0 = full band); the shipped ONNX averages the members' logits (model 2.3; 2.2 was (400,), 2.1 (0,))
 HIGHPASS = (400.0, 0.0)
 COMMON_LIMITS = (
-    "Trained on read English audiobook speech (100 real training speakers) and local engines only; "
+    "Real training speech is mostly read English audiobooks (100 speakers), since 2.4.0 with 159 clips "
+    "from other pipelines (telephony prompts, volunteer recordings, meetings); conversational, far-field "
+    "and old broadcast audio still score higher than read speech. Fakes come from local engines only; "
     "modern neural voice cloning (XTTS, ElevenLabs, VALL-E style) and neural vocoders are unseen. "
     "Leave-one-engine-out EER is the honest estimate for unseen engines. The VAD is energy-based: "
     "rhythmic music can be taken for speech."
@@ -430,6 +433,19 @@ def _clip_eer(
     return float(eer(y, s)[0]), int((y == 0).sum()), int((y == 1).sum())
 
 
+def _extra_reals_note(rows: Sequence[Clip]) -> str:
+    """The card's words for real training clips from other pipelines (``--extra-reals``), if any."""
+    extra = Counter(r.engine.removeprefix("extra:") for r in rows if r.engine.startswith("extra:"))
+    if not extra:
+        return ""
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(extra.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (
+        f" Plus {sum(extra.values())} real training clips from other recording pipelines, normalised like "
+        f"the rest ({parts}; gathered from PyPI and Debian packages by scripts/speech/gather_other_reals.py, "
+        "the training half of each source's speakers / voices / languages / meetings)."
+    )
+
+
 def _real_or(engine: str) -> Callable[[Clip], bool]:
     """Row filter: every real clip plus the fakes of one engine."""
     return lambda r: r.label == "real" or r.engine == engine
@@ -643,7 +659,11 @@ def main(argv: list[str] | None = None) -> int:
         "--extra-reals",
         type=Path,
         help="labels.csv of real speech from other recording pipelines; its split=train rows join the "
-        "training reals (normalised like every clip; engine extra:<source>)",
+        "training reals (normalised like every clip; engine extra:<source>). Default, as 2.4.0: "
+        "WORK/otherreal/split_labels.csv, made by scripts/speech/gather_other_reals.py",
+    )
+    ap.add_argument(
+        "--no-extra-reals", action="store_true", help="LibriSpeech reals only (the recipe up to 2.3.0)"
     )
     ap.add_argument(
         "--reuse-members",
@@ -670,6 +690,18 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
+    if args.no_extra_reals:
+        args.extra_reals = None
+    elif args.extra_reals is None:
+        args.extra_reals = args.work / "otherreal" / "split_labels.csv"
+    if args.extra_reals is not None and not args.extra_reals.is_file():
+        print(
+            f"no {args.extra_reals}: the shipped recipe adds real speech from other pipelines. Make it with "
+            f"`python scripts/speech/gather_other_reals.py --out {args.extra_reals.parent}` (downloads ~310 MB "
+            "of PyPI / Debian packages), pass --extra-reals FILE, or --no-extra-reals for the 2.3.0 recipe",
+            file=sys.stderr,
+        )
+        return 2
     data_dir = args.work / "data"
     csv_path = data_dir / "labels.csv"
     if args.rebuild_data or not csv_path.is_file():
@@ -817,10 +849,15 @@ def main(argv: list[str] | None = None) -> int:
                 "festival kal_diphone; WORLD, Griffin-Lim, mel-spectrogram Griffin-Lim and LPC vocoder "
                 "re-synthesis of real clips; texts generated "
                 "from templates. Both classes normalised and augmented identically (MP3/AAC/Opus, "
-                "8-11 kHz resampling, noise, reverb, gain)."
+                "8-11 kHz resampling, noise, reverb, gain)." + _extra_reals_note(rows)
             ),
-            "terms": "LibriSpeech CC BY 4.0; voices under their packages' licences. Research use; retrain "
-            "on your own licensed data for production.",
+            "terms": "LibriSpeech CC BY 4.0; voices under their packages' licences"
+            + (
+                "; other real speech under its packages' licences (MANIFEST.md)"
+                if _extra_reals_note(rows)
+                else ""
+            )
+            + ". Research use; retrain on your own licensed data for production.",
             "metrics": metrics,
             "limitations": LIMITATIONS[args.front],
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
