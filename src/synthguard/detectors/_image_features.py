@@ -56,6 +56,13 @@ def _ensure_min_size(pixels: U8, size: int) -> tuple[U8, float]:
     return np.asarray(resized, dtype=np.uint8), scale
 
 
+def _check_rgb(pixels: U8, count: int, what: str) -> None:
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"expected an RGB array (h, w, 3), got shape {pixels.shape}")
+    if count < 1:
+        raise ValueError(f"{what} must be >= 1")
+
+
 def grid_patches(pixels: U8, size: int, max_patches: int) -> PatchGrid:
     """Cut non-overlapping ``size`` patches on a grid; keep at most ``max_patches`` spread evenly.
 
@@ -63,10 +70,7 @@ def grid_patches(pixels: U8, size: int, max_patches: int) -> PatchGrid:
     than ``max_patches`` a deterministic, evenly strided subset is kept, so a 40-megapixel photo
     costs the same as a 1-megapixel one and the same input always gives the same score.
     """
-    if pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"expected an RGB array (h, w, 3), got shape {pixels.shape}")
-    if max_patches < 1:
-        raise ValueError("max_patches must be >= 1")
+    _check_rgb(pixels, max_patches, "max_patches")
     img, scale = _ensure_min_size(pixels, size)
     h, w = img.shape[:2]
     gr, gc = h // size, w // size
@@ -101,10 +105,7 @@ def probe_crops(pixels: U8, size: int = 256, max_crops: int = 4, *, min_side: in
     that holds only one crop). Like :func:`grid_patches` the cost is fixed whatever the image size,
     and the same image always gives the same crops.
     """
-    if pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"expected an RGB array (h, w, 3), got shape {pixels.shape}")
-    if max_crops < 1:
-        raise ValueError("max_crops must be >= 1")
+    _check_rgb(pixels, max_crops, "max_crops")
     img, _ = _ensure_min_size(pixels, min_side)
     h, w = img.shape[:2]
     side = min(size, h, w)
