@@ -38,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     for run in args.runs:
         report = json.loads((run / "report.json").read_text())
         name = report["detector"]
-        # the threshold the run used (a model_dir candidate's own), else the bundled card's
-        thr = float(report["conditions"]["clean"]["summary"].get("threshold", detector_card(name).threshold))
+        # the threshold the run used (a model_dir candidate's own); reports written before the bench
+        # recorded it fall back to the bundled card's, which is only right if that model ran
+        recorded = report["conditions"]["clean"]["summary"].get("threshold")
+        thr = float(recorded if recorded is not None else detector_card(name).threshold)
+        if recorded is None:
+            print(f"{run}: no threshold in report.json (an older bench); using the bundled card's {thr:.3f}")
         with (run / "scores.csv").open(newline="") as fh:
             scores = list(csv.DictReader(fh))
         if len(scores) != len(rows):
