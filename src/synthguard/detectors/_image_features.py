@@ -19,7 +19,15 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image as PILImage
 
-__all__ = ["PatchGrid", "grid_patches", "heatmap_png", "probe_crops", "random_crop", "random_patches"]
+__all__ = [
+    "PatchGrid",
+    "grid_patches",
+    "heatmap_png",
+    "probe_batch",
+    "probe_crops",
+    "random_crop",
+    "random_patches",
+]
 
 U8 = npt.NDArray[np.uint8]
 
@@ -115,6 +123,15 @@ def probe_crops(pixels: U8, size: int = 256, max_crops: int = 4, *, min_side: in
     ys = (np.linspace(0, h - side, ny + 2)[1:-1] if ny == 1 else np.linspace(0, h - side, ny)).round()
     xs = (np.linspace(0, w - side, nx + 2)[1:-1] if nx == 1 else np.linspace(0, w - side, nx)).round()
     return np.stack([img[y : y + side, x : x + side] for y in ys.astype(int) for x in xs.astype(int)])
+
+
+def probe_batch(
+    pixels: U8, size: int = 256, max_crops: int = 4, *, min_side: int = 32
+) -> npt.NDArray[np.float32]:
+    """:func:`probe_crops` as the probe model's input: float32 (n, 3, side, side) in [0, 1]. The runtime
+    detector and the trainer both call this, so they feed the ONNX file the same numbers."""
+    crops = probe_crops(pixels, size, max_crops, min_side=min_side)
+    return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255.0)
 
 
 def random_crop(pixels: U8, size: int, rng: np.random.Generator, *, min_side: int = 32) -> U8:

@@ -40,7 +40,7 @@ from .._onnx import onnx_session, ort_threads
 from ..errors import DetectorError, DetectorInputError
 from ..media import Image, Media
 from ..results import Artifact, Evidence, Region
-from ._image_features import grid_patches, heatmap_png, probe_crops
+from ._image_features import grid_patches, heatmap_png, probe_batch
 from .base import Detector, DetectorCard, bundled_card, candidate_card, verify_weights
 from .registry import register_detector
 
@@ -156,8 +156,7 @@ class AIImageDetector(Detector):
         """Mean logit of the backbone-probe member over its crops (None without that member)."""
         if self._probe_session is None:
             return None
-        crops = probe_crops(pixels, self._crop, self._max_crops, min_side=self._min_side)
-        x = np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255.0)
+        x = probe_batch(pixels, self._crop, self._max_crops, min_side=self._min_side)
         return float(np.mean(self._probe_session.run(None, {"crops": x})[0]))
 
     def detect(self, media: Media) -> Evidence:

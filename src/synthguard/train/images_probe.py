@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..detectors._image_features import probe_crops, random_crop
+from ..detectors._image_features import probe_batch, random_crop
 
 __all__ = ["CROP", "MAX_CROPS", "TAPS", "export_probe", "fit_probe", "onnx_probe_logit", "probe_features"]
 
@@ -91,10 +91,10 @@ def _modules() -> tuple[Any, Any]:
 
 
 def probe_features(net: Any, crop: U8) -> F64:
-    """The 1152 tapped statistics of one uint8 crop (h, w, 3)."""
+    """The 1152 tapped statistics of one uint8 crop (h, w, 3), read as the runtime reads a crop."""
     import torch
 
-    xt = torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1))[None].astype(np.float32) / 255.0)
+    xt = torch.from_numpy(probe_batch(crop, crop.shape[0], 1, min_side=1))
     with torch.no_grad():
         return np.asarray(net(xt)[0].numpy(), dtype=np.float64)
 
@@ -195,8 +195,7 @@ def export_probe(probe: Any, path: Path, check: Sequence[U8]) -> str:
     run = onnx_probe_logit(path)
     with torch.no_grad():
         for px in check:
-            crops = probe_crops(px, CROP, MAX_CROPS, min_side=MIN_SIDE)
-            xt = torch.from_numpy(crops.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+            xt = torch.from_numpy(probe_batch(px, CROP, MAX_CROPS, min_side=MIN_SIDE))
             ref = float(probe(xt).mean())
             got = run(px)
             if abs(ref - got) > 0.05 + 0.01 * abs(ref):
@@ -213,8 +212,7 @@ def onnx_probe_logit(path: Path) -> Callable[[U8], float]:
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def run(px: U8) -> float:
-        crops = probe_crops(px, CROP, MAX_CROPS, min_side=MIN_SIDE)
-        x = np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255.0)
+        x = probe_batch(px, CROP, MAX_CROPS, min_side=MIN_SIDE)
         return float(np.mean(sess.run(None, {"crops": x})[0]))
 
     return run
