@@ -201,3 +201,16 @@ def test_bench_reports_the_threshold_and_version_of_a_model_dir(tmp_path: Path) 
     )
     assert res.conditions[0].threshold == 0.25
     assert res.detector_version == "9.0.0"  # same weights as the bundled model: no local suffix
+
+
+def test_perturbations_chain_with_plus() -> None:
+    p = parse_perturbation("resize:0.5+jpeg:75")
+    assert p.name == "resize:0.5+jpeg:75" and p.then is not None and p.then.kind == "jpeg"
+    img = Image(np.random.default_rng(0).integers(0, 256, (128, 96, 3), dtype=np.uint8))
+    once = apply(parse_perturbation("jpeg:75"), apply(parse_perturbation("resize:0.5"), img))
+    assert np.array_equal(apply(p, img).pixels, once.pixels)
+    for bad in ("resize:0.5+", "resize:0.5+nope:1", "+jpeg:75"):
+        with pytest.raises(ValueError, match="unknown perturbation"):
+            parse_perturbation(bad)
+    with pytest.raises(ValueError, match="does not apply to audio"):
+        apply(parse_perturbation("resize:0.5+jpeg:75"), Audio(np.zeros(100, np.float32)))

@@ -140,7 +140,9 @@ def test_model_dir_loads_a_candidate_with_its_own_card(tmp_path, detector) -> No
     # the candidate's own calibration: score = sigmoid(a' * logit + b) with a' = 2a
     logit = (np.log(ref.segments[0].score / (1 - ref.segments[0].score)) - b) / a
     assert ev.segments[0].score == pytest.approx(1 / (1 + np.exp(-(2 * a * logit + b))), rel=1e-5)
-    assert detector_card("audio.synthetic_voice").version == card["version"]  # the registry's card is untouched
+    assert (
+        detector_card("audio.synthetic_voice").version == card["version"]
+    )  # the registry's card is untouched
     (tmp_path / card["weights_file"]).write_bytes(b"changed")
     with pytest.raises(ModelIntegrityError, match="sha256"):
         create_detector("audio.synthetic_voice", model_dir=tmp_path)

@@ -268,29 +268,41 @@ PERTURBATIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Perturbation:
-    """A parsed perturbation spec; call it on a medium."""
+    """A parsed perturbation spec; call it on a medium. ``then`` chains another one after it
+    (``"resize:0.5+jpeg:75"``: halve, then re-encode)."""
 
     kind: str
     param: str
+    then: Perturbation | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.kind}:{self.param}"
+        return f"{self.kind}:{self.param}" + (f"+{self.then.name}" if self.then is not None else "")
 
     def __call__(self, media: Media) -> Media:
         return apply(self, media)
 
 
 def parse_perturbation(spec: str) -> Perturbation:
-    """Parse ``"name:param"``; raises ValueError listing the known names."""
-    kind, _, param = spec.partition(":")
-    if kind not in {*_IMAGE, *_AUDIO, "h264"} or not param:
-        raise ValueError(f"unknown perturbation {spec!r}; known: {', '.join(PERTURBATIONS)}")
-    return Perturbation(kind, param)
+    """Parse ``"name:param"``, or several joined by ``+`` (applied left to right); raises ValueError
+    listing the known names."""
+    first, plus, rest = spec.partition("+")
+    kind, _, param = first.partition(":")
+    if kind not in {*_IMAGE, *_AUDIO, "h264"} or not param or (plus and not rest):
+        raise ValueError(
+            f"unknown perturbation {spec!r}; known: {', '.join(PERTURBATIONS)} (join steps with +)"
+        )
+    return Perturbation(kind, param, parse_perturbation(rest) if rest else None)
 
 
 def apply(p: Perturbation, media: Media) -> Media:
-    """Apply one perturbation to an image, a video (frames and audio track) or audio."""
+    """Apply a perturbation (and the ones chained after it) to an image, a video or audio."""
+    out = _apply_one(p, media)
+    return apply(p.then, out) if p.then is not None else out
+
+
+def _apply_one(p: Perturbation, media: Media) -> Media:
+    """One step to an image, a video (frames and audio track) or audio."""
     if isinstance(media, Image):
         if p.kind not in _IMAGE:
             raise ValueError(f"perturbation {p.name} does not apply to images")

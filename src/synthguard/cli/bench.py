@@ -23,7 +23,12 @@ def bench_command(
     split: Annotated[str, typer.Option(help="Split to evaluate ('all' for every row).")] = "test",
     perturb: Annotated[
         list[str] | None,
-        typer.Option("--perturb", "-p", help="Perturbation spec, repeatable: " + "; ".join(PERTURBATIONS)),
+        typer.Option(
+            "--perturb",
+            "-p",
+            help="Perturbation spec, repeatable; join steps with + (resize:0.5+jpeg:75): "
+            + "; ".join(PERTURBATIONS),
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Class-balanced subset of at most N items.")] = None,
     out: Annotated[
