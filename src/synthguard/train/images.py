@@ -46,6 +46,7 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageEnhance
 
+from .._onnx import onnx_session
 from ..bench.perturb import h264_frame
 from ..detectors._image_features import grid_patches, random_patches
 
@@ -570,11 +571,7 @@ def export_onnx(net: Any, path: Path) -> str:
 
 
 def onnx_patch_logits(path: Path) -> Callable[[U8], F64]:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    sess = onnx_session(path, 1, owner="patch CNN")
 
     def run(patches: U8) -> F64:
         x = np.ascontiguousarray(patches.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._onnx import onnx_session
 from ..detectors._image_features import probe_batch, random_crop
 
 __all__ = ["CROP", "MAX_CROPS", "TAPS", "export_probe", "fit_probe", "onnx_probe_logit", "probe_features"]
@@ -205,11 +206,7 @@ def export_probe(probe: Any, path: Path, check: Sequence[U8]) -> str:
 
 def onnx_probe_logit(path: Path) -> Callable[[U8], float]:
     """The runtime's aggregation: mean probe logit over :func:`probe_crops` of an image."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    sess = onnx_session(path, 1, owner="probe")
 
     def run(px: U8) -> float:
         x = probe_batch(px, CROP, MAX_CROPS, min_side=MIN_SIDE)
