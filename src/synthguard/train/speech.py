@@ -822,6 +822,7 @@ def main(argv: list[str] | None = None) -> int:
         command = "synthguard train speech " + " ".join(sys.argv[1:] if argv is None else argv)
         if args.recalibrate:
             command = f"{old_card.get('command', '')} && {command}"
+        extra_note = _extra_reals_note(rows)
         card = {
             "name": args.card_name,
             "version": args.version,
@@ -849,14 +850,10 @@ def main(argv: list[str] | None = None) -> int:
                 "festival kal_diphone; WORLD, Griffin-Lim, mel-spectrogram Griffin-Lim and LPC vocoder "
                 "re-synthesis of real clips; texts generated "
                 "from templates. Both classes normalised and augmented identically (MP3/AAC/Opus, "
-                "8-11 kHz resampling, noise, reverb, gain)." + _extra_reals_note(rows)
+                "8-11 kHz resampling, noise, reverb, gain)." + extra_note
             ),
             "terms": "LibriSpeech CC BY 4.0; voices under their packages' licences"
-            + (
-                "; other real speech under its packages' licences (MANIFEST.md)"
-                if _extra_reals_note(rows)
-                else ""
-            )
+            + ("; other real speech under its packages' licences (MANIFEST.md)" if extra_note else "")
             + ". Research use; retrain on your own licensed data for production.",
             "metrics": metrics,
             "limitations": LIMITATIONS[args.front],

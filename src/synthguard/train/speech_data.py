@@ -858,6 +858,8 @@ def add_extra_reals(
     split, normalised like every clip here (:func:`normalise`). Their engine becomes
     ``extra:<engine>``, so they stay apart from LibriSpeech in every table. Idempotent: clips already
     in ``labels.csv`` are not added again. Returns how many clips were added."""
+    import soundfile as sf
+
     csv_path = out_dir / "labels.csv"
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
@@ -877,8 +879,6 @@ def add_extra_reals(
         if len(y) < SR // 2:
             continue
         (out_dir / dest).parent.mkdir(parents=True, exist_ok=True)
-        import soundfile as sf
-
         sf.write(str(out_dir / dest), y, SR, subtype="PCM_16")
         added.append(Clip(dest, "real", "train", f"extra:{r['engine']}", r.get("speaker") or r["engine"]))
     if added:
