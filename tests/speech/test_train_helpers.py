@@ -364,3 +364,38 @@ def test_extra_reals_join_training_only_normalised_and_once(tmp_path: Path) -> N
     (other / "labels.csv").write_text("path,label,split,engine,speaker\nclips/p1.wav,fake,train,x,v\n")
     with pytest.raises(ValueError, match="not labelled real"):
         add_extra_reals(data, other / "labels.csv", log=lambda m: None)
+
+
+def test_paired_vocoding_twins_every_training_real_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each training vocoder re-synthesises the LibriSpeech reals it did not take and every extra
+    real; the fakes carry the vocoder as engine (so LOEO drops them), and a second call adds nothing."""
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    pytest.importorskip("pyworld", reason="pyworld comes with the train extra")
+    from synthguard.train import speech_data
+    from synthguard.train.speech_data import Clip, add_paired_vocoding, read_labels, write_labels
+
+    data = tmp_path / "data"
+    (data / "clips/train/extra/ami").mkdir(parents=True)
+    ls = []
+    for i in range(3):
+        path = tmp_path / f"{i}-1-0000.flac"
+        sf.write(str(path), speechlike(1.2, seed=i), 16000)
+        ls.append((path, str(i)))
+    sf.write(str(data / "clips/train/extra/ami/m1.wav"), speechlike(1.2, seed=9), 16000)
+    write_labels(
+        data / "labels.csv", [Clip("clips/train/extra/ami/m1.wav", "real", "train", "extra:ami", "spk")]
+    )
+    monkeypatch.setattr(speech_data, "_real_splits", lambda root: {"train": ls})
+    monkeypatch.setattr(speech_data, "PER_ENGINE", {"train": 1, "val": 0, "test": 0})
+    monkeypatch.setattr(speech_data, "TRAINING_VOCODERS", ("lpc_vocoder", "griffinlim"))
+    assert add_paired_vocoding(data, tmp_path, log=lambda m: None) == 2 * (2 + 1)
+    rows = [r for r in read_labels(data / "labels.csv") if r.label == "fake"]
+    assert sorted({r.engine for r in rows}) == ["griffinlim", "lpc_vocoder"]
+    # griffinlim took LibriSpeech clip (0 * 7 + 0) % 3 and lpc_vocoder (0 * 7 + 3) % 3, both clip 0
+    assert sorted(r.speaker for r in rows if r.engine == "griffinlim") == ["1", "2", "spk"]
+    assert sorted(r.speaker for r in rows if r.engine == "lpc_vocoder") == ["1", "2", "spk"]
+    y, sr = sf.read(str(data / rows[0].file), dtype="float32")
+    assert sr == 16000 and len(y) > 8000
+    assert add_paired_vocoding(data, tmp_path, log=lambda m: None) == 0

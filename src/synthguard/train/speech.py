@@ -45,8 +45,10 @@ from ..speech.analysis import (
 from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
 from .speech_data import (
     ENGINES,
+    PAIRED_DIR,
     Clip,
     add_extra_reals,
+    add_paired_vocoding,
     augment,
     build_dataset,
     codec_roundtrip,
@@ -446,6 +448,18 @@ def _extra_reals_note(rows: Sequence[Clip]) -> str:
     )
 
 
+def _paired_note(rows: Sequence[Clip]) -> str:
+    """The card's words for paired vocoding (``--paired-vocoding``), if used."""
+    paired = Counter(r.engine for r in rows if Path(r.file).parent.name.startswith(PAIRED_DIR))
+    if not paired:
+        return ""
+    parts = ", ".join(f"{k} {v}" for k, v in paired.items())
+    return (
+        f" Paired vocoding: {sum(paired.values())} more re-synthesised training clips, so every training real "
+        f"(LibriSpeech and other pipelines) has a twin from each training vocoder ({parts})."
+    )
+
+
 def _real_or(engine: str) -> Callable[[Clip], bool]:
     """Row filter: every real clip plus the fakes of one engine."""
     return lambda r: r.label == "real" or r.engine == engine
@@ -666,6 +680,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-extra-reals", action="store_true", help="LibriSpeech reals only (the recipe up to 2.3.0)"
     )
     ap.add_argument(
+        "--paired-vocoding",
+        action="store_true",
+        help="every training vocoder also re-synthesises each training real it did not take, the extra "
+        "reals included (speech_data.add_paired_vocoding; train split only)",
+    )
+    ap.add_argument(
         "--reuse-members",
         action="store_true",
         help="reuse ensemble members trained before on the same data and recipe (under WORK/members)",
@@ -711,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
         extend_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
     if args.extra_reals:
         add_extra_reals(data_dir, args.extra_reals, seed=args.seed, log=log)
+    if args.paired_vocoding:
+        add_paired_vocoding(data_dir, args.librispeech, workers=os.cpu_count() or 1, log=log)
     rows = list(read_labels(csv_path))
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -822,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
         command = "synthguard train speech " + " ".join(sys.argv[1:] if argv is None else argv)
         if args.recalibrate:
             command = f"{old_card.get('command', '')} && {command}"
-        extra_note = _extra_reals_note(rows)
+        extra_note = _extra_reals_note(rows) + _paired_note(rows)
         card = {
             "name": args.card_name,
             "version": args.version,

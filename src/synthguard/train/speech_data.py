@@ -44,6 +44,7 @@ __all__ = [
     "ENGINES",
     "Clip",
     "add_extra_reals",
+    "add_paired_vocoding",
     "augment",
     "build_dataset",
     "extend_dataset",
@@ -798,6 +799,16 @@ def _real_audio(librispeech: Path) -> dict[str, list[tuple[str, Array, str]]]:
     return out
 
 
+def _first_clip(engine: str) -> int:
+    """Where a vocoder engine starts in a split's real clips: it re-synthesises clips
+    ``(i * 7 + offset) % n``. world took clip i*7+1, griffinlim i*7; every later vocoder starts one
+    clip further on, in the order of VOCODERS (fixed: training on a family later must not move its
+    clips)."""
+    if engine in ("world", "griffinlim"):
+        return int(engine == "world")
+    return 2 + tuple(k for k in VOCODERS if k not in ("world", "griffinlim")).index(engine)
+
+
 def _later_engines(
     real_audio: dict[str, list[tuple[str, Array, str]]],
     engines: Sequence[str],
@@ -811,11 +822,8 @@ def _later_engines(
     import soundfile as sf
 
     rows: list[Clip] = []
-    # world took clip i*7+1, griffinlim i*7; every later vocoder starts one clip further on, in the
-    # order of VOCODERS (fixed: training on a family later must not move its clips)
-    order = tuple(k for k in VOCODERS if k not in ("world", "griffinlim"))
     for engine in engines:
-        offset = 2 + order.index(engine)
+        offset = _first_clip(engine)
         for split, n in PER_ENGINE.items():
             if not real_audio.get(split):
                 continue
@@ -884,6 +892,88 @@ def add_extra_reals(
     if added:
         write_labels(csv_path, rows + added)
         log(f"added {len(added)} extra real training clips from {extra_csv}")
+    return len(added)
+
+
+# the vocoders of ENGINES: the ones paired vocoding runs over every training real
+TRAINING_VOCODERS = tuple(e for e in ENGINES if e in VOCODERS)
+PAIRED_DIR = "pv_"
+
+
+def _vocode_one(job: tuple[str, str, str, Path]) -> tuple[str, Array]:
+    """One paired-vocoding clip: (engine, name, kind, source) -> (engine, normalised fake). Its random
+    stream hangs on the engine and the clip's name only, so the result does not depend on order or
+    on how many processes share the work."""
+    engine, name, kind, src = job
+    tag = int(hashlib.sha256(f"pv:{engine}:{name}".encode()).hexdigest()[:8], 16)
+    rng, rng_np = random.Random(tag), np.random.default_rng(tag)
+    x, sr = _read_wav(src)
+    if kind == "librispeech" and sr != SR:  # as read, like every vocoder engine's input
+        x = resample(x, sr, SR)
+    return engine, normalise(VOCODERS[engine](x, rng), SR, rng_np)
+
+
+def _parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Iterator[Any]:
+    """``map`` in order, over ``workers`` processes when more than one."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(fn, items, chunksize=4)
+
+
+def add_paired_vocoding(
+    out_dir: Path,
+    librispeech: Path,
+    *,
+    workers: int = 1,
+    log: Callable[[str], None] = print,
+) -> int:
+    """Paired vocoding: every vocoder engine of the training set (:data:`TRAINING_VOCODERS`) also
+    re-synthesises the LibriSpeech training reals it did not take and every extra real training
+    clip (``extra:*`` rows, :func:`add_extra_reals`), so each training real has a re-synthesised
+    twin from each vocoder and the model meets vocoder traces on many recording pipelines, not on
+    LibriSpeech alone. The fakes go to ``clips/train/pv_<engine>/`` with the vocoder as their engine
+    (leave-one-engine-out drops them with it). Training split only; idempotent. Returns how many
+    clips were added."""
+    import soundfile as sf
+
+    csv_path = out_dir / "labels.csv"
+    rows = list(read_labels(csv_path))
+    have = {r.file for r in rows}
+    items = _real_splits(librispeech)["train"]
+    extra = [r for r in rows if r.split == "train" and r.engine.startswith("extra:")]
+    jobs: list[tuple[str, str, str, Path]] = []
+    speakers: list[str] = []
+    for engine in TRAINING_VOCODERS:
+        used = {(i * 7 + _first_clip(engine)) % len(items) for i in range(PER_ENGINE["train"])}
+        for j, (path, spk) in enumerate(items):
+            if j not in used:
+                jobs.append((engine, f"ls_{path.stem}", "librispeech", path))
+                speakers.append(spk)
+        for r in extra:
+            jobs.append((engine, f"x_{Path(r.file).stem}", "extra", out_dir / r.file))
+            speakers.append(r.speaker)
+    todo = [
+        (job, spk)
+        for job, spk in zip(jobs, speakers, strict=True)
+        if f"clips/train/{PAIRED_DIR}{job[0]}/{job[1]}.wav" not in have
+    ]
+    if not todo:
+        return 0
+    log(f"paired vocoding: {len(todo)} clips ({', '.join(TRAINING_VOCODERS)})")
+    added: list[Clip] = []
+    results = _parallel_map(_vocode_one, [job for job, _ in todo], workers)
+    for k, ((engine, y), ((_, name, _, _), spk)) in enumerate(zip(results, todo, strict=True)):
+        rel = f"clips/train/{PAIRED_DIR}{engine}/{name}.wav"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out_dir / rel), y, SR, subtype="PCM_16")
+        added.append(Clip(rel, "fake", "train", engine, spk))
+        if k % 100 == 0:
+            log(f"  paired vocoding {k}/{len(todo)}")
+    write_labels(csv_path, rows + added)
     return len(added)
 
 
