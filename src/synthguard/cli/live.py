@@ -36,6 +36,12 @@ def live_command(
     diarize: Annotated[
         bool, typer.Option("--diarize", help="Label speakers of a mixed room recording.")
     ] = False,
+    confirm: Annotated[
+        str | None,
+        typer.Option(
+            help="A second detector that must agree before an alert is raised (e.g. audio.synthetic_voice)."
+        ),
+    ] = None,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print every event as one JSON line.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print alerts and the summary only.")] = False,
 ) -> None:
@@ -57,6 +63,7 @@ def live_command(
             threshold=threshold,
             diarize=diarize,
             hop=LiveConfig().hop if hop is None else hop,
+            confirm_detector=confirm,
         )
         session = LiveSession(PcmFormat(audio.sample_rate, "f32le", 1), cfg, speaker=file.stem[:64])
         flagged = False
@@ -108,6 +115,10 @@ def live_demo_command(
     hop: Annotated[
         float | None, typer.Option(help="Seconds between windows (default: LiveConfig's).")
     ] = None,
+    confirm: Annotated[
+        str | None,
+        typer.Option(help="A second detector that must agree before an alert is raised."),
+    ] = None,
 ) -> None:
     """Serve only the live demo page and the /v1/streams WebSocket (no store; for trying it out)."""
     try:
@@ -125,7 +136,9 @@ def live_demo_command(
     app.include_router(
         create_router(
             authenticate=lambda cred: "demo" if cred == secret else None,
-            config=LiveConfig(detector=detector, hop=LiveConfig().hop if hop is None else hop),
+            config=LiveConfig(
+                detector=detector, hop=LiveConfig().hop if hop is None else hop, confirm_detector=confirm
+            ),
         )
     )
 

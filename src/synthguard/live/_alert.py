@@ -15,6 +15,11 @@ Two rules, both per speaker and both cleared by the same hysteresis:
 Both rules may also raise at once on a single window at or above ``fast_threshold``. An alert
 clears after ``clear_windows`` consecutive windows below ``clear_threshold``; then ``S`` restarts at 0.
 
+A second model may have to agree (:class:`ConfirmGate`): the rule above only *proposes* an alert,
+and it is raised on the first window of that episode that the confirming model also scores at or
+above its own threshold. The confirming model runs only while a proposal is open, so a cheap room
+model screens every window and a stronger, slower one is asked only about the suspicious ones.
+
 The same :class:`AlertState` runs inside :class:`~synthguard.live.LiveSession` and in the
 benchmark's replay of cached scores (``python -m synthguard.live.bench sweep``), so the sweep
 measures exactly what the session does.
@@ -29,12 +34,13 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..errors import ConfigError
 
-__all__ = ["RULES", "AlertDecision", "AlertRule", "AlertState", "logit"]
+__all__ = ["RULES", "AlertDecision", "AlertRule", "AlertState", "ConfirmGate", "logit"]
 
 RuleKind = Literal["consecutive", "cusum"]
 RULES: tuple[RuleKind, ...] = ("consecutive", "cusum")
@@ -132,6 +138,7 @@ class AlertDecision:
     threshold: float
     windows: int  # windows that made the decision
     evidence: float | None = None  # cusum: S when raised
+    confirm: float | None = None  # the confirming model's score on the window that raised (ConfirmGate)
 
 
 @dataclass
@@ -199,3 +206,45 @@ class AlertState:
     def flush(self) -> None:
         """End of stream: forget a partial episode (an open alert stays reported as raised)."""
         self.run = 0
+
+
+@dataclass
+class ConfirmGate:
+    """Two-stage alerting: ``state``'s rule proposes, a second model's score on the same window confirms.
+
+    :meth:`update` asks ``confirm_score`` (a callable, so the second model runs only when needed)
+    on every window from the one the rule raised on until the episode clears or the score reaches
+    ``threshold``; the first such window raises. A proposal that clears unconfirmed leaves no trace,
+    and ``cleared`` is only reported for an alert that was raised.
+
+    Example:
+        >>> gate = ConfirmGate(AlertState(AlertRule("consecutive", 0.9, 1)), threshold=0.5)
+        >>> [d.state if (d := gate.update(t, t + 2.0, 0.95, lambda: c)) else None
+        ...  for t, c in enumerate([0.2, 0.7])]
+        [None, 'raised']
+    """
+
+    state: AlertState
+    threshold: float
+    proposal: AlertDecision | None = None
+    raised: bool = False
+    asked: int = 0  # how many windows the confirming model scored
+
+    def update(
+        self, start: float, end: float, score: float, confirm_score: Callable[[], float | None]
+    ) -> AlertDecision | None:
+        d = self.state.update(start, end, score)
+        if d is not None and d.state == "cleared":
+            shown = self.raised
+            self.proposal, self.raised = None, False
+            return d if shown else None
+        if d is not None:
+            self.proposal = d
+        if self.proposal is None or self.raised:
+            return None
+        self.asked += 1
+        c = confirm_score()
+        if c is None or c < self.threshold:
+            return None
+        self.raised = True
+        return replace(self.proposal, confirm=round(float(c), 4))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ import numpy.typing as npt
 
 from ..detectors import create_detector
 from ..media import Audio, load
-from ._alert import RULES, AlertRule, AlertState
+from ._alert import RULES, AlertRule, AlertState, ConfirmGate
 from ._pcm import PcmFormat
 from .events import Alert, SegmentScored
 from .session import DEFAULT_DETECTOR, LiveConfig, LiveSession
@@ -91,11 +92,14 @@ def latency(
     cusum_max_logit: float | None = None,
     fast_threshold: float | None = None,
     model_path: Path | None = None,
+    confirm: str | None = None,
+    confirm_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Alert latency on real->synthetic streams, and false alerts on real-only streams.
 
     Parameters left at None take the ``LiveConfig`` defaults (the shipped operating point);
-    ``model_path`` scores with a candidate ONNX instead of the detector's bundled weights.
+    ``model_path`` scores with a candidate ONNX instead of the detector's bundled weights;
+    ``confirm`` names a detector that must agree before an alert is raised (``LiveConfig.confirm_detector``).
     """
     det, model_key = _detector(detector, model_path)
     real, fake = _clips(labels, split)
@@ -110,6 +114,8 @@ def latency(
         "cusum_h": cusum_h,
         "cusum_max_logit": cusum_max_logit,
         "fast_threshold": fast_threshold,
+        "confirm_detector": confirm,
+        "confirm_threshold": confirm_threshold,
     }
     cfg = LiveConfig(
         detector=detector,
@@ -117,6 +123,7 @@ def latency(
         threshold=threshold,
         **{k: v for k, v in opts.items() if v is not None},
     )
+    conf = create_detector(confirm) if confirm else None
     lat, missed, early, per_engine = [], 0, 0, {}  # type: ignore[var-annotated]
     push_times: list[float] = []
     cpu0, audio_seconds = time.process_time(), 0.0
@@ -125,7 +132,7 @@ def latency(
         f = _audio(fpath)
         x = np.concatenate([r, f])
         onset = len(r) / RATE
-        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
+        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det, confirm=conf)
         step = round(chunk * RATE)
         got: float | None = None
         for a in range(0, len(x), step):
@@ -152,20 +159,20 @@ def latency(
             e["latency"].append(got)
     false_alerts, real_seconds = 0, 0.0
     for rpath in real:
-        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det)
+        s = LiveSession(PcmFormat(RATE, "f32le", 1), cfg, detector=det, confirm=conf)
         x = _audio(rpath)
         events = s.push(x.tobytes()) + s.stop()
         false_alerts += sum(1 for ev in events if isinstance(ev, Alert) and ev.state == "raised")
         real_seconds += len(x) / RATE
         audio_seconds += len(x) / RATE
     cpu = time.process_time() - cpu0
-    probe = LiveSession(PcmFormat(), cfg, detector=det)
+    probe = LiveSession(PcmFormat(), cfg, detector=det, confirm=conf)
     return {
         "detector": detector,
         "model": model_key,
         "hop": cfg.hop,
         "window": window,
-        "rule": probe.rule.describe(),
+        "rule": probe.rule_text,
         "threshold": probe.threshold,
         "split": split,
         "streams": len(fake),
@@ -196,18 +203,27 @@ def _raises(
     clear: float = 0.75,
     kc: int = 3,
     rule: AlertRule | None = None,
+    confirm: list[tuple[float, float]] | None = None,
+    confirm_threshold: float = 0.5,
 ) -> list[float]:
     """Stream times at which the session's alert rule raises, for (window end, score) pairs.
 
     ``rule`` (default: the ``consecutive`` rule of ``thr``, ``k``, ``clear``, ``kc``) runs through
-    the session's own :class:`AlertState`, so a replay decides exactly what the session would.
+    the session's own :class:`AlertState`, so a replay decides exactly what the session would;
+    ``confirm`` (the confirming detector's (window end, score) pairs of the same stream) puts the
+    session's :class:`ConfirmGate` behind it.
     """
     rule = rule or AlertRule(
         "consecutive", threshold=thr, alert_windows=k, clear_threshold=clear, clear_windows=kc
     )
     state, out = AlertState(rule), []
+    gate = None if confirm is None else ConfirmGate(state, confirm_threshold)
+    by_end: dict[float, float] = {round(e, 4): c for e, c in confirm or []}
     for end, score in windows:
-        d = state.update(end, end, score)
+        if gate is not None:
+            d = gate.update(end, end, score, functools.partial(by_end.get, round(end, 4)))
+        else:
+            d = state.update(end, end, score)
         if d is not None and d.state == "raised":
             out.append(end)
     return out
@@ -278,13 +294,28 @@ def _score_split(
     return out
 
 
-def _evaluate(scored: dict[str, Any], hop: float, rule: AlertRule) -> dict[str, Any]:
+def _evaluate(
+    scored: dict[str, Any],
+    hop: float,
+    rule: AlertRule,
+    confirm: dict[str, Any] | None = None,
+    confirm_threshold: float = 0.5,
+) -> dict[str, Any]:
+    """Replay ``rule`` over cached window scores (and, with ``confirm``, the confirming detector's
+    scores of the same streams and windows behind a :class:`ConfirmGate`)."""
     base, window = scored["base_hop"], scored["window"]
     lat: list[float] = []
     early = missed = 0
     per_engine: dict[str, list[float]] = {}
-    for m in scored["mixed"]:
-        raised = _raises(_on_hop(m["windows"], base, hop, window), rule=rule)
+
+    def raises(kind: str, i: int, windows: list[tuple[float, float]]) -> list[float]:
+        c = None if confirm is None else confirm[kind][i]["windows"]
+        return _raises(
+            _on_hop(windows, base, hop, window), rule=rule, confirm=c, confirm_threshold=confirm_threshold
+        )
+
+    for i, m in enumerate(scored["mixed"]):
+        raised = raises("mixed", i, m["windows"])
         per_engine.setdefault(m["engine"], [])
         if not raised:
             missed += 1
@@ -294,10 +325,10 @@ def _evaluate(scored: dict[str, Any], hop: float, rule: AlertRule) -> dict[str, 
             lat.append(raised[0] - m["onset"])
             per_engine[m["engine"]].append(raised[0] - m["onset"])
     real_seconds = sum(r["seconds"] for r in scored["real"])
-    fa = sum(len(_raises(_on_hop(r["windows"], base, hop, window), rule=rule)) for r in scored["real"])
+    fa = sum(len(raises("real", i, r["windows"])) for i, r in enumerate(scored["real"]))
     return {
         "hop": hop,
-        "rule": rule.describe(),
+        "rule": rule.describe() + ("" if confirm is None else f" + confirm({confirm_threshold:g})"),
         "detected": len(lat),
         "streams": len(scored["mixed"]),
         "alert_before_onset": early,
@@ -329,18 +360,28 @@ def sweep(
     limit: int = 0,
     cache: Path | None = Path("var/live/cache"),
     model_path: Path | None = None,
+    confirm: str | None = None,
+    confirm_thresholds: tuple[float | None, ...] = (None,),
 ) -> dict[str, Any]:
     """Score every stream once, then replay alert rules over a grid of their parameters and hops.
 
     Windows are scored at the smallest hop (every other hop must be a multiple of it) and cached
     under ``cache`` per model (name, version, weights sha256), so a second sweep costs no model
-    time. Choose the operating point on ``val``, report it on ``test``.
+    time. Choose the operating point on ``val``, report it on ``test``. ``confirm`` scores the same
+    streams with a confirming detector too and replays every rule behind it, at each of
+    ``confirm_thresholds`` (None: that detector's card threshold).
     """
     base = min(hops)
     for h in hops:
         if abs(h / base - round(h / base)) > 1e-6:
             raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
     scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
+    confirmed: dict[str, Any] | None = None
+    gates: list[float] = [0.5]
+    if confirm:
+        confirmed = _score_split(labels, split, confirm, base, window, limit, cache)
+        card = create_detector(confirm).card.threshold
+        gates = [card if t is None else t for t in confirm_thresholds]
     grid = []
     for hop in hops:
         for f in fast:
@@ -348,10 +389,11 @@ def sweep(
                 for thr in thresholds:
                     for k in ks:
                         r = AlertRule("consecutive", thr, k, fast_threshold=f, clear_windows=clear_windows)
-                        grid.append(
-                            {"threshold": thr, "alert_windows": k, "fast_threshold": f}
-                            | _evaluate(scored, hop, r)
-                        )
+                        for g in gates:
+                            grid.append(
+                                {"threshold": thr, "alert_windows": k, "fast_threshold": f}
+                                | _evaluate(scored, hop, r, confirmed, g)
+                            )
             if "cusum" in rules:
                 for d in drifts:
                     for h in hs:
@@ -364,13 +406,15 @@ def sweep(
                                 fast_threshold=f,
                                 clear_windows=clear_windows,
                             )
-                            grid.append(
-                                {"drift": d, "h": h, "max_logit": ml, "fast_threshold": f}
-                                | _evaluate(scored, hop, r)
-                            )
+                            for g in gates:
+                                grid.append(
+                                    {"drift": d, "h": h, "max_logit": ml, "fast_threshold": f}
+                                    | _evaluate(scored, hop, r, confirmed, g)
+                                )
     return {
         "detector": detector,
         "model": scored["model"],
+        "confirm": None if confirmed is None else confirmed["model"],
         "split": split,
         "window": window,
         "real_seconds": round(sum(r["seconds"] for r in scored["real"]), 1),
@@ -592,6 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--h", type=float, help="cusum rule: evidence that raises")
     a.add_argument("--max-logit", type=float, help="cusum rule: clip of a window's log-odds")
     a.add_argument("--fast", type=float, help="single-window fast path (> 1: off)")
+    a.add_argument("--confirm", help="a detector that must agree before an alert is raised")
+    a.add_argument(
+        "--confirm-threshold", type=float, help="default: the confirming detector's card threshold"
+    )
     sub.add_parser("overhead")
     w = sub.add_parser("sweep")
     w.add_argument("labels", type=Path)
@@ -614,6 +662,13 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--fast", type=float, nargs="+", default=[], help="fast-path thresholds to add to 'off'")
     w.add_argument("--max-fa-per-hour", type=float, help="print only rows at or under this false-alert rate")
     w.add_argument("--no-cache", action="store_true", help="rescore instead of reusing var/live/cache")
+    w.add_argument("--confirm", help="also replay every rule behind this confirming detector")
+    w.add_argument(
+        "--confirm-thresholds",
+        type=float,
+        nargs="+",
+        help="default: the confirming detector's card threshold",
+    )
     c = sub.add_parser("capacity")
     c.add_argument("streams", type=int, nargs="+")
     c.add_argument("--seconds", type=float, default=30.0)
@@ -638,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
             cusum_max_logit=args.max_logit,
             fast_threshold=args.fast,
             model_path=args.model_path,
+            confirm=args.confirm,
+            confirm_threshold=args.confirm_threshold,
         )
     elif args.what == "overhead":
         out = overhead()
@@ -658,6 +715,8 @@ def main(argv: list[str] | None = None) -> int:
             limit=args.limit,
             cache=None if args.no_cache else Path("var/live/cache"),
             model_path=args.model_path,
+            confirm=args.confirm,
+            confirm_thresholds=tuple(args.confirm_thresholds or [None]),
         )
         if args.max_fa_per_hour is not None:
             out["grid"] = [g for g in out["grid"] if g["false_alerts_per_hour"] <= args.max_fa_per_hour]

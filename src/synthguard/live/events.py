@@ -80,7 +80,9 @@ class Alert:
     carries ``clip``: the audio that caused it (up to the ring buffer, 16 kHz mono WAV) for
     persistence and review; it is never sent to the client (not in ``to_dict``). ``rule`` names the
     alert rule (``consecutive`` or ``cusum``); ``evidence`` is the CUSUM statistic when it raised
-    (``windows``: the windows of the episode).
+    (``windows``: the windows of the episode). With a confirming detector (``LiveConfig.confirm_detector``)
+    a raised alert carries its score on the deciding window (``confirm_score``) and its name
+    (``confirmed_by``).
     """
 
     state: Literal["raised", "cleared"]
@@ -93,6 +95,8 @@ class Alert:
     clip: bytes = field(default=b"", repr=False, compare=False)
     rule: str = "consecutive"
     evidence: float | None = None
+    confirm_score: float | None = None
+    confirmed_by: str | None = None
     type: ClassVar[str] = "alert"
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,6 +111,8 @@ class Alert:
             "speaker": self.speaker,
             "rule": self.rule,
             "evidence": self.evidence,
+            "confirm_score": self.confirm_score,
+            "confirmed_by": self.confirmed_by,
         }
 
 

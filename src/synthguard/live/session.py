@@ -38,7 +38,7 @@ from ..detectors import Detector, create_detector
 from ..errors import ConfigError, SynthguardError
 from ..media import Audio
 from ..speech.vad import StreamingVad
-from ._alert import RULES, AlertRule, AlertState, RuleKind, logit
+from ._alert import RULES, AlertRule, AlertState, ConfirmGate, RuleKind, logit
 from ._pcm import TARGET_RATE, PcmDecoder, PcmFormat, StreamingResampler
 from ._ring import RingBuffer
 from ._voice import OnlineDiarizer, cosine, voice_embedding
@@ -112,6 +112,13 @@ class LiveConfig:
             does not match (``audio.voice_match`` uses its card's threshold).
         mismatch_windows: consecutive non-matching windows that emit ``speaker_mismatch``.
         enroll_seconds: default seconds of recent audio an ``enroll`` uses.
+        confirm_detector: a second detector that must agree before an alert is raised
+            (:class:`~synthguard.live._alert.ConfirmGate`): the rule above proposes, and the alert is
+            raised on the first window of the episode that this detector also scores at or above
+            ``confirm_threshold``. It runs only while a proposal is open. ``"audio.synthetic_voice"``
+            (the file model) cuts false alerts on real conversations several-fold at some latency
+            (docs/benchmarks/live.md); None (default): the rule alone raises.
+        confirm_threshold: the confirming detector's window score that confirms (None: its card threshold).
         max_timeline_windows: windows kept for the ``ended`` summary (older ones are dropped).
     """
 
@@ -138,6 +145,8 @@ class LiveConfig:
     mismatch_windows: int = 6  # 1.5 s of stream at the 0.25 s hop
     enroll_seconds: float = 5.0
     max_timeline_windows: int = 20_000
+    confirm_detector: str | None = None
+    confirm_threshold: float | None = None
 
     def __post_init__(self) -> None:
         if not (0.5 <= self.window <= 10.0):
@@ -146,7 +155,7 @@ class LiveConfig:
             raise ConfigError(f"hop must be 0.05 s up to the window ({self.window} s), got {self.hop}")
         if self.ring_seconds < max(self.window, self.enroll_seconds) + 1.0:
             raise ConfigError("ring_seconds must exceed the window and enroll_seconds by >= 1 s")
-        for name in ("threshold", "clear_threshold"):
+        for name in ("threshold", "clear_threshold", "confirm_threshold"):
             v = getattr(self, name)
             if v is not None and not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must be in [0, 1], got {v}")
@@ -214,6 +223,7 @@ class _Track:
     speech_seconds: float = 0.0
     last_end: float = 0.0
     alert: AlertState | None = None
+    gate: ConfirmGate | None = None
     truncated: bool = False
 
 
@@ -227,6 +237,8 @@ class LiveSession:
             speech detector); default: ``create_detector(config.detector, **config.detector_kwargs)``.
         stream_id: an id echoed in ``started`` (default: random).
         speaker: label of this stream's voice in timelines when not diarizing (e.g. the participant).
+        confirm: a ready confirming detector to share (default: built from ``config.confirm_detector``,
+            if set).
     """
 
     def __init__(
@@ -237,6 +249,7 @@ class LiveSession:
         detector: Detector | None = None,
         stream_id: str | None = None,
         speaker: str = "participant",
+        confirm: Detector | None = None,
     ) -> None:
         self.fmt = fmt
         self.config = config or LiveConfig()
@@ -246,6 +259,17 @@ class LiveSession:
         self.rule = c.alert_rule(self.detector_name, self.detector.card.threshold)
         self.threshold = float(self.rule.window_threshold)
         self.clear_threshold = float(self.rule.clear_below)
+        self.confirm: Detector | None = None
+        self.confirm_threshold: float | None = None
+        if c.confirm_detector or confirm is not None:
+            self.confirm = confirm or create_detector(c.confirm_detector or "")
+            thr = c.confirm_threshold if c.confirm_threshold is not None else self.confirm.card.threshold
+            self.confirm_threshold = float(thr)
+        self.rule_text = self.rule.describe() + (
+            f" + confirm({self.confirm.card.name} >= {self.confirm_threshold:g})"
+            if self.confirm is not None
+            else ""
+        )
         self.stream_id = stream_id or uuid.uuid4().hex[:16]
         self.speaker = speaker
         self._decoder = PcmDecoder(fmt)
@@ -297,7 +321,7 @@ class LiveSession:
             self.config.window,
             self.config.hop,
             self.stream_id,
-            self.rule.describe(),
+            self.rule_text,
         )
 
     def push(self, data: bytes, score: bool = True) -> list[LiveEvent]:
@@ -422,8 +446,13 @@ class LiveSession:
     def _notes(self) -> tuple[str, ...]:
         notes = [
             f"speech (VAD): {self.speech_seconds:.1f} s of {self.duration:.1f} s",
-            f"alert rule: {self.rule.describe()}",
+            f"alert rule: {self.rule_text}",
         ]
+        gates = [t.gate for t in self._tracks.values() if t.gate is not None]
+        if gates:
+            notes.append(
+                f"the confirming detector scored {sum(g.asked for g in gates)} of {self.windows_scored} windows"
+            )
         if self.windows_skipped:
             notes.append(f"{self.windows_skipped} windows were not scored: the server was behind real time")
         if self._diarizer is not None:
@@ -473,7 +502,7 @@ class LiveSession:
         if self._diarizer is not None:
             speaker = self._diarizer.assign(emb) if emb is not None else "unknown"
         events: list[LiveEvent] = [SegmentScored(start, end, score, self.threshold, speaker)]
-        events.extend(self._update_alert(speaker, start, end, score))
+        events.extend(self._update_alert(speaker, start, end, score, x))
         if self._voice_match is not None:
             try:
                 vm = self._voice_match.detect(Audio(x, TARGET_RATE))
@@ -493,12 +522,31 @@ class LiveSession:
     def _track(self, speaker: str) -> _Track:
         t = self._tracks.get(speaker)
         if t is None:
+            state = AlertState(self.rule)
+            gate = ConfirmGate(state, self.confirm_threshold or 0.0) if self.confirm is not None else None
             t = self._tracks[speaker] = _Track(
-                deque(maxlen=self.config.max_timeline_windows), alert=AlertState(self.rule)
+                deque(maxlen=self.config.max_timeline_windows), alert=state, gate=gate
             )
         return t
 
-    def _update_alert(self, speaker: str, start: float, end: float, score: float) -> list[LiveEvent]:
+    def _confirm_score(self, x: npt.NDArray[np.float32]) -> float | None:
+        """The confirming detector's score of one window (None: it failed or found no speech)."""
+        assert self.confirm is not None
+        try:
+            ev = self.confirm.detect(Audio(x, TARGET_RATE))
+        except SynthguardError:
+            self.errors += 1
+            return None
+        return None if ev.score is None else float(ev.score)
+
+    def _update_alert(
+        self,
+        speaker: str,
+        start: float,
+        end: float,
+        score: float,
+        x: npt.NDArray[np.float32] | None = None,
+    ) -> list[LiveEvent]:
         t = self._track(speaker)
         if len(t.windows) == t.windows.maxlen:
             t.truncated = True
@@ -507,7 +555,10 @@ class LiveSession:
         t.speech_seconds += end - max(start, t.last_end)
         t.last_end = end
         assert t.alert is not None
-        d = t.alert.update(start, end, score)
+        if t.gate is not None:
+            d = t.gate.update(start, end, score, lambda: None if x is None else self._confirm_score(x))
+        else:
+            d = t.alert.update(start, end, score)
         if d is None:
             return []
         if d.state == "cleared":
@@ -535,6 +586,8 @@ class LiveSession:
                 clip,
                 self.rule.kind,
                 d.evidence,
+                d.confirm,
+                self.confirm.card.name if self.confirm is not None else None,
             )
         ]
 

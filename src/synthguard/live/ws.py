@@ -115,6 +115,7 @@ class LiveHub:
     active: dict[str, tuple[str, str, LiveSession]] = field(default_factory=dict)
     total: int = 0
     _detector: Detector | None = None
+    _confirm: Detector | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _executor: ThreadPoolExecutor | None = None
 
@@ -132,6 +133,13 @@ class LiveHub:
             if self._detector is None:
                 self._detector = create_detector(config.detector, **dict(config.detector_kwargs))
             return self._detector
+
+    def confirm(self, config: LiveConfig) -> Detector | None:
+        """The shared confirming detector (``config.confirm_detector``; None when there is none)."""
+        with self._lock:
+            if self._confirm is None and config.confirm_detector:
+                self._confirm = create_detector(config.confirm_detector)
+            return self._confirm
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -203,6 +211,7 @@ def create_router(
     config: LiveConfig | None = None,
     limits: StreamLimits | None = None,
     detector: Detector | None = None,
+    confirm: Detector | None = None,
     persist_types: Collection[str] = ("started", "alert", "speaker_mismatch", "enrolled", "ended"),
     prefix: str = "/v1",
     demo_path: str | None = "/live",
@@ -219,6 +228,8 @@ def create_router(
         limits: per-stream limits; see :class:`StreamLimits`.
         detector: a ready, thread-safe detector to share (default: built from ``config`` on the
             first stream and shared).
+        confirm: a ready, thread-safe confirming detector to share (default: built from
+            ``config.confirm_detector`` when set; see :class:`LiveConfig`).
         persist_types: event types passed to ``on_event``.
         prefix: path prefix of the WebSocket endpoint.
         demo_path: where the demo page is served (None: no demo).
@@ -229,6 +240,8 @@ def create_router(
     state = hub or LiveHub()
     if detector is not None:
         state._detector = detector
+    if confirm is not None:
+        state._confirm = confirm
     persist = frozenset(persist_types)
     router = APIRouter()
 
@@ -313,12 +326,14 @@ def create_router(
             return
         try:
             det = await run_in_threadpool(state.detector, cfg)
+            conf = await run_in_threadpool(state.confirm, cfg)
             session = LiveSession(
                 fmt,
                 replace(cfg, diarize=diarize or cfg.diarize),
                 detector=det,
                 stream_id=sid,
                 speaker=participant,
+                confirm=conf,
             )
         except SynthguardError as exc:
             await fail("detector_unavailable", str(exc), CLOSE_INTERNAL)

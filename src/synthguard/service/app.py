@@ -821,7 +821,11 @@ def create_app(
             return key if key is not None and key.role in ("uploader", "admin") else None
 
         app.include_router(
-            create_router(authenticate=live_auth, on_event=StorePersister(store), config=LiveConfig())
+            create_router(
+                authenticate=live_auth,
+                on_event=StorePersister(store),
+                config=LiveConfig(confirm_detector=config.live_confirm_detector or None),
+            )
         )
     return app
 

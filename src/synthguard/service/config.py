@@ -36,6 +36,9 @@ class ServiceConfig:
         metrics_public: serve ``/metrics`` without a key (for a scraper on a private network).
         poll_seconds: how often an idle worker looks for jobs.
         policy_file: a policy YAML (``Policy.to_yaml``) the workers decide with (default policy).
+        live_confirm_detector: a detector that must agree before a live room raises an alert
+            (``LiveConfig.confirm_detector``; ``SYNTHGUARD_LIVE_CONFIRM_DETECTOR=audio.synthetic_voice``
+            trades some alert latency for far fewer false alerts on real conversations); empty: off.
     """
 
     store: StoreConfig = field(default_factory=StoreConfig)
@@ -53,6 +56,7 @@ class ServiceConfig:
     metrics_public: bool = False
     poll_seconds: float = 0.5
     policy_file: Path | None = None
+    live_confirm_detector: str = ""
 
     def __post_init__(self) -> None:
         if self.workers < 0:
