@@ -57,7 +57,8 @@ def run_page(app: FastAPI, wav: Path, hub: LiveHub, timeout: float = 40.0) -> di
             while time.time() < deadline:
                 state = driver.execute_script(
                     "return {alert: document.body.dataset.alert || null, banner: !document.getElementById('banner').hidden,"
-                    " status: document.getElementById('status').textContent, live: window.synthguardLive.state()}"
+                    " status: document.getElementById('status').textContent, live: window.synthguardLive.state(),"
+                    " alerts: document.getElementById('alerts').textContent}"
                 )
                 if state["alert"] == "raised":
                     break
@@ -79,12 +80,14 @@ def test_demo_page_streams_fake_microphone_and_shows_alert(tmp_path: Path, loudn
         create_router(
             authenticate=lambda c: c if c == "k" else None,
             detector=loudness,
+            confirm=loudness,  # the second detector agrees: the page says who confirmed the alert
             hub=hub,
             config=LiveConfig(detector="unused"),
         )
     )
     state = run_page(app, wav, hub)
     assert state["alert"] == "raised" and state["banner"], state
+    assert "confirmed by test.live_loudness" in str(state["alerts"]), state
 
 
 @pytest.mark.data

@@ -61,8 +61,10 @@
         if (ev.state === "raised") {
           alerts.push({ start: ev.start, at: ev.at, speaker: ev.speaker });
           const li = document.createElement("li");
+          const confirmed = ev.confirmed_by
+            ? `, confirmed by ${ev.confirmed_by} at ${ev.confirm_score.toFixed(2)}` : "";
           li.textContent = `${ev.at.toFixed(1)} s: synthetic voice (score ${ev.score.toFixed(2)}` +
-            `${ev.speaker ? ", " + ev.speaker : ""}) since ${ev.start.toFixed(1)} s`;
+            `${ev.speaker ? ", " + ev.speaker : ""}${confirmed}) since ${ev.start.toFixed(1)} s`;
           $("alerts").prepend(li);
           $("banner").hidden = false; document.body.dataset.alert = "raised";
         } else {
