@@ -529,13 +529,15 @@ class LiveSession:
             )
         return t
 
-    def _confirm_score(self, x: npt.NDArray[np.float32]) -> float | None:
-        """The confirming detector's score of one window (None: it failed or found no speech)."""
+    def _confirm_score(self, x: npt.NDArray[np.float32], errors: list[LiveEvent]) -> float | None:
+        """The confirming detector's score of one window (None: it found no speech, or it failed,
+        which adds a non-fatal ``confirm_failed`` error to ``errors``; the proposal stays open)."""
         assert self.confirm is not None
         try:
             ev = self.confirm.detect(Audio(x, TARGET_RATE))
-        except SynthguardError:
+        except SynthguardError as exc:
             self.errors += 1
+            errors.append(StreamError("confirm_failed", f"{self.confirm.card.name}: {exc}"))
             return None
         return None if ev.score is None else float(ev.score)
 
@@ -555,12 +557,15 @@ class LiveSession:
         t.speech_seconds += end - max(start, t.last_end)
         t.last_end = end
         assert t.alert is not None
+        errors: list[LiveEvent] = []
         if t.gate is not None:
-            d = t.gate.update(start, end, score, lambda: None if x is None else self._confirm_score(x))
+            d = t.gate.update(
+                start, end, score, lambda: None if x is None else self._confirm_score(x, errors)
+            )
         else:
             d = t.alert.update(start, end, score)
         if d is None:
-            return []
+            return errors
         if d.state == "cleared":
             return [
                 Alert("cleared", d.start, end, d.score, d.threshold, d.windows, speaker, rule=self.rule.kind)
