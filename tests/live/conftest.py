@@ -48,7 +48,8 @@ def voice(
 
 
 class Scripted(Detector):
-    """Returns the given scores in order, one per detect() call (then repeats the last)."""
+    """Returns the given scores in order, one per detect() call (then repeats the last); an
+    exception in the list is raised instead."""
 
     card = DetectorCard(
         name="test.live_scripted",
@@ -58,7 +59,7 @@ class Scripted(Detector):
         threshold=0.5,
     )
 
-    def __init__(self, scores: Sequence[float | None]) -> None:
+    def __init__(self, scores: Sequence[float | Exception | None]) -> None:
         self.scores = list(scores)
         self.calls = 0
 
@@ -66,6 +67,8 @@ class Scripted(Detector):
         assert isinstance(media, Audio)
         s = self.scores[min(self.calls, len(self.scores) - 1)]
         self.calls += 1
+        if isinstance(s, Exception):
+            raise s
         return Evidence(self.card.name, "1", "audio", s, self.card.threshold)
 
 
@@ -87,7 +90,7 @@ class Loudness(Detector):
 
 
 @pytest.fixture
-def scripted() -> Callable[[Sequence[float | None]], Scripted]:
+def scripted() -> Callable[[Sequence[float | Exception | None]], Scripted]:
     return Scripted
 
 

@@ -10,14 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from synthguard.detectors import Detector, DetectorCard
 from synthguard.errors import ConfigError, MediaError
 from synthguard.live import Alert, LiveConfig, LiveSession, PcmFormat, SegmentScored
 from synthguard.live._alert import AlertRule, AlertState, ConfirmGate
 from synthguard.live.bench import _raises
 from synthguard.live.ws import create_router
-from synthguard.media import Media
-from synthguard.results import Evidence
 
 from .conftest import voice
 
@@ -124,30 +121,21 @@ def test_websocket_streams_carry_the_confirmation(scripted, loudness) -> None:
     assert len(alerts) == 1 and alerts[0]["confirmed_by"] == "test.live_scripted"
 
 
-class Failing(Detector):
-    card = DetectorCard(
-        name="test.live_failing",
-        version="1",
-        modalities=("audio",),
-        description="always fails",
-        threshold=0.5,
-    )
-
-    def detect(self, media: Media) -> Evidence:
-        raise MediaError("decoder exploded")
-
-
-def test_a_failing_confirming_detector_is_reported_and_never_confirms(loudness) -> None:
+@pytest.mark.parametrize("which", ["confirm", "detector"])
+def test_a_failing_detector_is_reported_and_never_raises(which, scripted, loudness) -> None:
+    failing = scripted([MediaError("decoder exploded")])
+    detector, confirm = (loudness, failing) if which == "confirm" else (failing, None)
     s = LiveSession(
         PcmFormat(16_000, "f32le", 1),
         LiveConfig(detector="unused", rule="consecutive", threshold=0.5, alert_windows=1),
-        detector=loudness,
-        confirm=Failing(),
+        detector=detector,
+        confirm=confirm,
     )
     x = np.concatenate([voice(3.0, amp=0.2), voice(3.0, amp=0.9, seed=1)])
     events = s.push(x.tobytes()) + s.stop()
     errors = [e.to_dict() for e in events if e.type == "error"]
-    assert errors and errors[0]["code"] == "confirm_failed" and not errors[0]["fatal"]
-    assert "test.live_failing: decoder exploded" in errors[0]["message"]
+    code = "confirm_failed" if which == "confirm" else "detector_failed"
+    assert errors and errors[0]["code"] == code and not errors[0]["fatal"]
+    assert "test.live_scripted: decoder exploded" in errors[0]["message"]
     assert not [e for e in events if isinstance(e, Alert)]
     assert events[-1].to_dict()["errors"] == len(errors)
