@@ -377,7 +377,7 @@ def sweep(
             raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
     scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
     confirmed: dict[str, Any] | None = None
-    gates: list[float] = [0.5]
+    gates: list[float] = [0.5]  # without a confirming detector: one pass, the value unused
     if confirm:
         confirmed = _score_split(labels, split, confirm, base, window, limit, cache)
         card = create_detector(confirm).card.threshold
