@@ -900,8 +900,8 @@ TRAINING_VOCODERS = tuple(e for e in ENGINES if e in VOCODERS)
 PAIRED_DIR = "pv_"
 
 
-def _vocode_one(job: tuple[str, str, str, Path]) -> tuple[str, Array]:
-    """One paired-vocoding clip: (engine, name, kind, source) -> (engine, normalised fake). Its random
+def _vocode_one(job: tuple[str, str, str, Path]) -> Array:
+    """One paired-vocoding clip: (engine, name, kind, source) -> the normalised fake. Its random
     stream hangs on the engine and the clip's name only, so the result does not depend on order or
     on how many processes share the work."""
     engine, name, kind, src = job
@@ -910,7 +910,7 @@ def _vocode_one(job: tuple[str, str, str, Path]) -> tuple[str, Array]:
     x, sr = _read_wav(src)
     if kind == "librispeech" and sr != SR:  # as read, like every vocoder engine's input
         x = resample(x, sr, SR)
-    return engine, normalise(VOCODERS[engine](x, rng), SR, rng_np)
+    return normalise(VOCODERS[engine](x, rng), SR, rng_np)
 
 
 def _parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Iterator[Any]:
@@ -945,32 +945,29 @@ def add_paired_vocoding(
     have = {r.file for r in rows}
     items = _real_splits(librispeech)["train"]
     extra = [r for r in rows if r.split == "train" and r.engine.startswith("extra:")]
-    jobs: list[tuple[str, str, str, Path]] = []
-    speakers: list[str] = []
+    jobs: list[tuple[tuple[str, str, str, Path], str]] = []  # (vocoding job, speaker)
     for engine in TRAINING_VOCODERS:
         used = {(i * 7 + _first_clip(engine)) % len(items) for i in range(PER_ENGINE["train"])}
-        for j, (path, spk) in enumerate(items):
-            if j not in used:
-                jobs.append((engine, f"ls_{path.stem}", "librispeech", path))
-                speakers.append(spk)
-        for r in extra:
-            jobs.append((engine, f"x_{Path(r.file).stem}", "extra", out_dir / r.file))
-            speakers.append(r.speaker)
-    todo = [
-        (job, spk)
-        for job, spk in zip(jobs, speakers, strict=True)
-        if f"clips/train/{PAIRED_DIR}{job[0]}/{job[1]}.wav" not in have
-    ]
+        jobs += [
+            ((engine, f"ls_{path.stem}", "librispeech", path), spk)
+            for j, (path, spk) in enumerate(items)
+            if j not in used
+        ]
+        jobs += [((engine, f"x_{Path(r.file).stem}", "extra", out_dir / r.file), r.speaker) for r in extra]
+
+    def rel(job: tuple[str, str, str, Path]) -> str:
+        return f"clips/train/{PAIRED_DIR}{job[0]}/{job[1]}.wav"
+
+    todo = [(job, spk) for job, spk in jobs if rel(job) not in have]
     if not todo:
         return 0
     log(f"paired vocoding: {len(todo)} clips ({', '.join(TRAINING_VOCODERS)})")
     added: list[Clip] = []
     results = _parallel_map(_vocode_one, [job for job, _ in todo], workers)
-    for k, ((engine, y), ((_, name, _, _), spk)) in enumerate(zip(results, todo, strict=True)):
-        rel = f"clips/train/{PAIRED_DIR}{engine}/{name}.wav"
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(out_dir / rel), y, SR, subtype="PCM_16")
-        added.append(Clip(rel, "fake", "train", engine, spk))
+    for k, (y, (job, spk)) in enumerate(zip(results, todo, strict=True)):
+        (out_dir / rel(job)).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out_dir / rel(job)), y, SR, subtype="PCM_16")
+        added.append(Clip(rel(job), "fake", "train", job[0], spk))
         if k % 100 == 0:
             log(f"  paired vocoding {k}/{len(todo)}")
     write_labels(csv_path, rows + added)
