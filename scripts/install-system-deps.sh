@@ -2,11 +2,18 @@
 # Debian packages synthguard uses: fonts that render Chinese visible labels, TTS engines used to
 # make training data, and (for tests) Chromium + ChromeDriver and PostgreSQL.
 # Runs apt-get when root (or with sudo); otherwise prints what to install. Safe to re-run.
+#   (none)    what running synthguard needs
+#   --train   plus the TTS engines and voices `synthguard train speech` makes its fakes with
+#   --tests   plus those, Chromium + ChromeDriver, PostgreSQL, Poppler and Tesseract for the tests
 set -euo pipefail
-want_tests=${1:-}
+want=${1:-}
+case "$want" in ""|--train|--tests) ;; *) echo "usage: $0 [--train|--tests]" >&2; exit 2 ;; esac
 pkgs=(fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0)
-if [ "$want_tests" = "--tests" ]; then
-  pkgs+=(chromium chromium-driver postgresql flite festival festvox-kallpc16k festvox-us-slt-hts poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
+if [ "$want" = "--train" ] || [ "$want" = "--tests" ]; then
+  pkgs+=(flite festival festvox-kallpc16k festvox-us-slt-hts)
+fi
+if [ "$want" = "--tests" ]; then
+  pkgs+=(chromium chromium-driver postgresql poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

