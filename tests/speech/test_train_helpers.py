@@ -422,3 +422,29 @@ def test_paired_vocoding_twins_every_training_real_once(
     y, sr = sf.read(str(data / rows[0].file), dtype="float32")
     assert sr == 16000 and len(y) > 8000
     assert add_paired_vocoding(data, tmp_path, log=lambda m: None) == 0
+
+
+def test_data_fingerprint_points_at_the_source_whose_clips_changed(tmp_path: Path) -> None:
+    from synthguard.train.speech_data import Clip, data_fingerprint
+
+    rows = [
+        Clip("a.wav", "real", "train", "librispeech", "19"),
+        Clip("b.wav", "fake", "train", "espeak", "espeak:en-us"),
+        Clip("c.wav", "real", "train", "extra:ami", "MEE009"),
+    ]
+    for r in rows:
+        (tmp_path / r.file).write_bytes(r.file.encode())
+    before = data_fingerprint(rows, tmp_path)
+    assert sorted(before) == ["train/espeak", "train/extra:ami", "train/librispeech"]
+    (tmp_path / "c.wav").write_bytes(b"one sample longer")
+    after = data_fingerprint(rows, tmp_path)
+    assert [k for k in before if before[k] != after[k]] == ["train/extra:ami"]
+
+
+def test_environment_names_the_versions_a_rebuild_depends_on() -> None:
+    from synthguard.train.environment import environment
+
+    env = environment()
+    packages = env["packages"]
+    assert isinstance(packages, dict) and packages["numpy"] == np.__version__
+    assert env["python"].count(".") == 2  # type: ignore[union-attr]

@@ -43,6 +43,7 @@ from ..speech.analysis import (
     window_inputs,
 )
 from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
+from .environment import environment
 from .speech_data import (
     ENGINES,
     PAIRED_DIR,
@@ -52,6 +53,7 @@ from .speech_data import (
     augment,
     build_dataset,
     codec_roundtrip,
+    data_fingerprint,
     extend_dataset,
     family,
     read_labels,
@@ -881,6 +883,11 @@ def main(argv: list[str] | None = None) -> int:
             "limitations": LIMITATIONS[args.front],
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "command": command,
+            "reproduction": {
+                "windows": {"train": len(train.y), "val": len(val.y), "test": len(test.y)},
+                "data_sha256_16": data_fingerprint(rows, data_dir),
+                "environment": environment(),
+            },
         }
         (args.out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
         log(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes, sha256 {sha[:12]}) and card.json")

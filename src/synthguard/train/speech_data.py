@@ -48,6 +48,7 @@ __all__ = [
     "augment",
     "build_dataset",
     "check_engines",
+    "data_fingerprint",
     "extend_dataset",
     "normalise",
     "sentences",
@@ -1015,6 +1016,20 @@ def add_paired_vocoding(
             log(f"  paired vocoding {k}/{len(todo)}")
     write_labels(csv_path, rows + added)
     return len(added)
+
+
+def data_fingerprint(rows: Sequence[Clip], root: Path) -> dict[str, str]:
+    """sha256 (first 16 hex digits) of each split x source's clips: names, labels, speakers and bytes.
+
+    Recorded on the model card so that a rebuild on another machine can say *which* clips came out
+    different (a Debian voice, a decoder or resampler version) instead of only that the model did.
+    Sources are engines, with every ``extra:*`` and ``pv_*`` group kept apart."""
+    groups: dict[str, Any] = {}
+    for r in rows:
+        h = groups.setdefault(f"{r.split}/{r.engine}", hashlib.sha256())
+        h.update(f"{r.file}\t{r.label}\t{r.speaker}\n".encode())
+        h.update(hashlib.sha256((root / r.file).read_bytes()).digest())
+    return {k: groups[k].hexdigest()[:16] for k in sorted(groups)}
 
 
 def write_labels(csv_path: Path, rows: Sequence[Clip]) -> Path:
