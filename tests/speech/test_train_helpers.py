@@ -448,3 +448,14 @@ def test_environment_names_the_versions_a_rebuild_depends_on() -> None:
     packages = env["packages"]
     assert isinstance(packages, dict) and packages["numpy"] == np.__version__
     assert env["python"].count(".") == 2  # type: ignore[union-attr]
+
+
+def test_a_candidate_that_never_reads_test_cannot_run_leave_one_engine_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from synthguard.train.speech import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-test", "--loeo-only", "--work", "/nonexistent"])
+    assert exit_info.value.code == 2
+    assert "measured on the test split" in capsys.readouterr().err

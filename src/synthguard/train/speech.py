@@ -610,6 +610,29 @@ def feature_fingerprint() -> dict[str, float]:
 
 
 # -------------------------------------------------------------------------------------- main
+def _test_metrics(
+    rows: Sequence[Clip],
+    test_clips: dict[tuple[int, int], float],
+    threshold: float,
+    log: Callable[[str], None],
+) -> dict[str, float]:
+    """Clip EER, and FPR / TPR at ``threshold``, per test condition: pooled and per engine."""
+    metrics: dict[str, float] = {}
+    for k, cond in enumerate(TEST_CONDITIONS):
+        e, nr, nf = _clip_eer(rows, test_clips, k, lambda r: True)
+        metrics[f"test_eer_{cond}"] = round(e, 4)
+        fpr, tpr = _at_threshold(rows, test_clips, k, threshold, lambda r: True)
+        metrics[f"test_fpr_{cond}"], metrics[f"test_tpr_{cond}"] = round(fpr, 4), round(tpr, 4)
+        log(f"test clip EER {cond}: {e:.4f} ({nr} real, {nf} fake); at threshold FPR {fpr:.3f} TPR {tpr:.3f}")
+        for eng in [e for e in ENGINES if any(r.engine == e and r.split == "test" for r in rows)]:
+            e, _, _ = _clip_eer(rows, test_clips, k, _real_or(eng))
+            metrics[f"test_eer_{cond}_{eng}"] = round(e, 4)
+            metrics[f"test_tpr_{cond}_{eng}"] = round(
+                _at_threshold(rows, test_clips, k, threshold, _real_or(eng))[1], 4
+            )
+    return metrics
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``synthguard train speech``."""
     ap = argparse.ArgumentParser(prog="synthguard train speech", description=__doc__.split("\n\n")[0])
@@ -692,6 +715,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="reuse ensemble members trained before on the same data and recipe (under WORK/members)",
     )
+    ap.add_argument(
+        "--no-test",
+        action="store_true",
+        help="a candidate: neither read nor score the test split (choose on val first, then bench test "
+        "once); the card then carries no test metrics",
+    )
     ap.add_argument("--loeo", action="store_true", help="also run leave-one-engine-out")
     ap.add_argument("--loeo-only", action="store_true", help="only run leave-one-engine-out")
     ap.add_argument("--loeo-epochs", type=int, default=EPOCHS, help="default: as the shipped model")
@@ -708,6 +737,8 @@ def main(argv: list[str] | None = None) -> int:
         help="engines to hold out in turn (with their family; every engine of it is scored)",
     )
     args = ap.parse_args(argv)
+    if args.no_test and (args.loeo or args.loeo_only):
+        ap.error("leave-one-engine-out is measured on the test split: drop --no-test")
 
     def log(msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -760,21 +791,26 @@ def main(argv: list[str] | None = None) -> int:
             rows, data_dir, "val", variants=1, hop=HOP_SECONDS, seed=args.seed + 2, front=args.front, log=log
         ),
     )
-    test = _cached(
-        cache / f"test-{key}.npz",
-        lambda: extract(
-            rows,
-            data_dir,
-            "test",
-            variants=0,
-            hop=HOP_SECONDS,
-            seed=args.seed + 3,
-            conditions=TEST_CONDITIONS,
-            front=args.front,
-            log=log,
-        ),
+    test = (
+        None
+        if args.no_test
+        else _cached(
+            cache / f"test-{key}.npz",
+            lambda: extract(
+                rows,
+                data_dir,
+                "test",
+                variants=0,
+                hop=HOP_SECONDS,
+                seed=args.seed + 3,
+                conditions=TEST_CONDITIONS,
+                front=args.front,
+                log=log,
+            ),
+        )
     )
-    log(f"windows: train {len(train.y)} (fake {train.y.mean():.2f}), val {len(val.y)}, test {len(test.y)}")
+    n_test = "not read (--no-test)" if test is None else len(test.y)
+    log(f"windows: train {len(train.y)} (fake {train.y.mean():.2f}), val {len(val.y)}, test {n_test}")
 
     results: dict[str, object] = {}
     # what the shipped model and every leave-one-out model share
@@ -793,7 +829,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--live-window needs the wave front and 0 < S <= {WINDOW_SECONDS:g}")
     if live:
         log(f"live form: the last {args.live_window:g} s of each window, zero-padded")
-        val, test = val.live_form(live), test.live_form(live)
+        val = val.live_form(live)
+        test = None if test is None else test.live_form(live)
         recipe["live_window"] = live
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -820,28 +857,18 @@ def main(argv: list[str] | None = None) -> int:
                 member_paths.append(path)
             n_params = sum(_onnx_parameters(p) for p in member_paths)
             merge_logit_average(member_paths, onnx_path)
-        val_logits, test_logits = predict_onnx(onnx_path, val.x), predict_onnx(onnx_path, test.x)
+        val_logits = predict_onnx(onnx_path, val.x)
         a, b = fit_platt(val_logits, val.y)
         val_clips = clip_scores(val, val_logits, a, b)
         real_val = np.array([s for (c, _), s in val_clips.items() if rows[c].label == "real"])
         # operating point: at most target_fpr of real val clips (clean and augmented) flagged
         threshold = float(np.quantile(real_val, 1.0 - args.target_fpr, method="higher"))
-        test_clips = clip_scores(test, test_logits, a, b)
-        metrics: dict[str, float] = {}
-        for k, cond in enumerate(TEST_CONDITIONS):
-            e, nr, nf = _clip_eer(rows, test_clips, k, lambda r: True)
-            metrics[f"test_eer_{cond}"] = round(e, 4)
-            fpr, tpr = _at_threshold(rows, test_clips, k, threshold, lambda r: True)
-            metrics[f"test_fpr_{cond}"], metrics[f"test_tpr_{cond}"] = round(fpr, 4), round(tpr, 4)
-            log(
-                f"test clip EER {cond}: {e:.4f} ({nr} real, {nf} fake); at threshold FPR {fpr:.3f} TPR {tpr:.3f}"
-            )
-            for eng in [e for e in ENGINES if any(r.engine == e and r.split == "test" for r in rows)]:
-                e, _, _ = _clip_eer(rows, test_clips, k, _real_or(eng))
-                metrics[f"test_eer_{cond}_{eng}"] = round(e, 4)
-                metrics[f"test_tpr_{cond}_{eng}"] = round(
-                    _at_threshold(rows, test_clips, k, threshold, _real_or(eng))[1], 4
-                )
+        if test is None:
+            metrics: dict[str, float] = {}
+            log("test split not read (--no-test): choose on val, then bench the test split once")
+        else:
+            test_clips = clip_scores(test, predict_onnx(onnx_path, test.x), a, b)
+            metrics = _test_metrics(rows, test_clips, threshold, log)
         sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
         command = "synthguard train speech " + " ".join(sys.argv[1:] if argv is None else argv)
         if args.recalibrate:
@@ -884,7 +911,7 @@ def main(argv: list[str] | None = None) -> int:
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "command": command,
             "reproduction": {
-                "windows": {"train": len(train.y), "val": len(val.y), "test": len(test.y)},
+                "windows": {"train": len(train.y), "val": len(val.y), "test": n_test},
                 "data_sha256_16": data_fingerprint(rows, data_dir),
                 "environment": environment(),
             },
@@ -894,6 +921,7 @@ def main(argv: list[str] | None = None) -> int:
         results["main"] = metrics
 
     if args.loeo or args.loeo_only:
+        assert test is not None  # --no-test with leave-one-engine-out was refused above
         loeo: dict[str, dict[str, float]] = {}
         loeo_path = args.work / "loeo.json"
         if loeo_path.is_file():
@@ -920,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
             for eng in held:
                 loeo[eng] = {}
                 for k, cond in enumerate(TEST_CONDITIONS):
-                    e, nr, nf = _clip_eer(rows, scores, k, _real_or(eng))
+                    e, _, _ = _clip_eer(rows, scores, k, _real_or(eng))
                     loeo[eng][cond] = round(e, 4)
                 log(f"  LOEO {eng}: {loeo[eng]}")
             loeo_path.write_text(json.dumps(loeo, indent=2) + "\n")
