@@ -774,9 +774,9 @@ def build_dataset(
     log: Callable[[str], None] = print,
 ) -> Path:
     """Write normalised clips and ``labels.csv`` under ``out_dir``; returns the csv path."""
+    check_engines(engines)
     import soundfile as sf
 
-    check_engines(engines)
     rng_np = np.random.default_rng(seed)
     clips_dir = out_dir / "clips"
     if clips_dir.exists():
@@ -910,7 +910,6 @@ def add_extra_reals(
     in ``labels.csv`` are not added again. Returns how many clips were added."""
     import soundfile as sf
 
-    check_engines(TRAINING_VOCODERS)
     csv_path = out_dir / "labels.csv"
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
@@ -981,9 +980,9 @@ def add_paired_vocoding(
     LibriSpeech alone. The fakes go to ``clips/train/pv_<engine>/`` with the vocoder as their engine
     (leave-one-engine-out drops them with it). Training split only; idempotent. Returns how many
     clips were added."""
+    check_engines(TRAINING_VOCODERS)
     import soundfile as sf
 
-    check_engines(TRAINING_VOCODERS)
     csv_path = out_dir / "labels.csv"
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
