@@ -459,3 +459,17 @@ def test_a_candidate_that_never_reads_test_cannot_run_leave_one_engine_out(
         main(["--no-test", "--loeo-only", "--work", "/nonexistent"])
     assert exit_info.value.code == 2
     assert "measured on the test split" in capsys.readouterr().err
+
+
+def test_train_speech_reports_a_missing_engine_as_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synthguard.train.speech import main
+
+    monkeypatch.setattr(shutil, "which", lambda cmd: None)
+    code = main(["--work", str(tmp_path), "--no-extra-reals", "--librispeech", str(tmp_path / "ls")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(
+        "error: cannot make the speech training data; missing Debian packages"
+    )
+    assert not (tmp_path / "data").exists()

@@ -757,15 +757,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data_dir = args.work / "data"
     csv_path = data_dir / "labels.csv"
-    if args.rebuild_data or not csv_path.is_file():
-        log(f"building data set from {args.librispeech} into {data_dir}")
-        build_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
-    else:
-        extend_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
-    if args.extra_reals:
-        add_extra_reals(data_dir, args.extra_reals, seed=args.seed, log=log)
-    if args.paired_vocoding:
-        add_paired_vocoding(data_dir, args.librispeech, workers=os.cpu_count() or 1, log=log)
+    try:
+        if args.rebuild_data or not csv_path.is_file():
+            log(f"building data set from {args.librispeech} into {data_dir}")
+            build_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
+        else:
+            extend_dataset(args.librispeech, data_dir, seed=args.seed, log=log)
+        if args.extra_reals:
+            add_extra_reals(data_dir, args.extra_reals, seed=args.seed, log=log)
+        if args.paired_vocoding:
+            add_paired_vocoding(data_dir, args.librispeech, workers=os.cpu_count() or 1, log=log)
+    except RuntimeError as exc:  # a missing engine, voice or module (speech_data.check_engines)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     rows = list(read_labels(csv_path))
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
