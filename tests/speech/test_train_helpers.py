@@ -214,7 +214,7 @@ def test_missing_engines_are_named_with_how_to_install_them_before_any_clip(
     )
     real_find = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda m: None if m == "pyworld" else real_find(m))
-    with pytest.raises(RuntimeError) as err:
+    with pytest.raises(speech_data.MissingEngineError) as err:
         speech_data.build_dataset(
             tmp_path / "librispeech", tmp_path / "data", engines=("espeak", "flite", "festival", "world")
         )

@@ -48,6 +48,7 @@ from .speech_data import (
     ENGINES,
     PAIRED_DIR,
     Clip,
+    MissingEngineError,
     add_extra_reals,
     add_paired_vocoding,
     augment,
@@ -767,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             add_extra_reals(data_dir, args.extra_reals, seed=args.seed, log=log)
         if args.paired_vocoding:
             add_paired_vocoding(data_dir, args.librispeech, workers=os.cpu_count() or 1, log=log)
-    except RuntimeError as exc:  # a missing engine, voice or module (speech_data.check_engines)
+    except MissingEngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rows = list(read_labels(csv_path))

@@ -38,11 +38,13 @@ import numpy.typing as npt
 import scipy.linalg
 import scipy.signal
 
+from ..errors import ConfigError
 from ..speech.vad import detect_speech
 
 __all__ = [
     "ENGINES",
     "Clip",
+    "MissingEngineError",
     "add_extra_reals",
     "add_paired_vocoding",
     "augment",
@@ -342,6 +344,10 @@ _PYTHON_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+class MissingEngineError(ConfigError):
+    """A TTS program, voice or Python module that making the training data needs is not installed."""
+
+
 def check_engines(engines: Sequence[str]) -> None:
     """Fail before any clip is written, naming every missing program, voice or module of ``engines``
     and how to install it (a data set built half-way is worse than none)."""
@@ -362,7 +368,7 @@ def check_engines(engines: Sequence[str]) -> None:
     if dists:
         problems.append(f"Python packages {' '.join(dists)} (`pip install -e '.[train]'`)")
     if problems:
-        raise RuntimeError("cannot make the speech training data; missing " + " and ".join(problems))
+        raise MissingEngineError("cannot make the speech training data; missing " + " and ".join(problems))
 
 
 def _run(cmd: list[str]) -> None:
