@@ -133,11 +133,11 @@ def make_unseen_command(
 ) -> None:
     """Build a test set of engine families no model was trained on beside the real test clips;
     score it with `synthguard bench DETECTOR OUT/labels.csv --split test`."""
-    from ..train.speech_data import build_unseen_set
+    from ..train.speech_data import MissingEngineError, build_unseen_set
 
     try:
         build_unseen_set(data, out, n=n, families=family, log=typer.echo)
-    except (RuntimeError, FileNotFoundError, ValueError) as exc:
+    except (MissingEngineError, RuntimeError, FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
 
 

@@ -336,6 +336,10 @@ _SYSTEM_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("text2wave", "festival"),
         ("/usr/share/festival/voices/english/kal_diphone", "festvox-kallpc16k"),
     ),
+    "festival_hts": (
+        ("text2wave", "festival"),
+        ("/usr/share/festival/voices/us/cmu_us_slt_arctic_hts", "festvox-us-slt-hts"),
+    ),
 }
 # and from PyPI: (module, distribution)
 _PYTHON_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -1078,11 +1082,9 @@ def build_unseen_set(
     if unknown:
         known = ", ".join([*UNSEEN_VOICES, *UNSEEN_VOCODERS])
         raise ValueError(f"unknown unseen family {unknown[0]!r}; expected one of {known}")
+    check_engines(families)
     import soundfile as sf
 
-    voice_dir = Path("/usr/share/festival/voices/us") / UNSEEN_VOICES["festival_hts"]
-    if "festival_hts" in families and not voice_dir.is_dir():
-        raise RuntimeError(f"{voice_dir} is missing: install the Debian package festvox-us-slt-hts")
     labels = list(read_labels(data_dir / "labels.csv"))
     rows = [r for r in labels if r.split == "test" and r.label == "real"]
     out_rows: list[Clip] = []
