@@ -10,13 +10,16 @@ import pytest
 
 from synthguard.train.speech import (
     _augment_batch,
+    _pseudo_vocode,
     _random_eq,
     _splice_real,
     eer_threshold,
     eq_gain,
     fit_platt,
     highpass_fir,
+    istft_rows,
     live_form,
+    stft_rows,
 )
 from synthguard.train.speech_data import augment, codec_roundtrip, normalise, sentences
 
@@ -46,6 +49,33 @@ def test_splice_puts_the_end_of_a_real_window_in_front_of_either_class() -> None
     before = x.copy()
     _splice_real(x, pool, real, 0.0, rng)
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("n_fft", [256, 512, 1024])
+def test_stft_round_trip_is_exact(n_fft: int) -> None:
+    x = np.random.default_rng(n_fft).normal(size=(3, 48_000)).astype(np.float32)
+    spec = stft_rows(x, n_fft)
+    assert spec.shape == (3, 1 + (48_000 + n_fft - n_fft // 4) // (n_fft // 4), n_fft // 2 + 1)
+    np.testing.assert_allclose(istft_rows(spec, n_fft, 48_000), x, atol=1e-5)
+
+
+def test_pseudo_vocoding_turns_a_share_of_reals_into_fakes_and_leaves_fakes_alone() -> None:
+    rng = np.random.default_rng(2)
+    x = np.stack([speechlike(3.0, seed=i) for i in range(200)]).astype(np.float32)
+    y = (np.arange(200) % 2).astype(np.float32)  # odd rows are fakes already
+    before = x.copy()
+    _pseudo_vocode(x, y, 0.3, rng)
+    changed = ~np.isclose(x, before, atol=1e-4).all(axis=1)
+    assert not changed[1::2].any() and (y[1::2] == 1).all()  # fakes untouched
+    assert 0.18 < changed[::2].mean() < 0.42  # about the share of the reals
+    np.testing.assert_array_equal(y[::2], changed[::2].astype(np.float32))  # each changed real is a fake now
+    assert np.isfinite(x).all() and x.dtype == np.float32
+    # a re-synthesis error, not a new signal: what was changed still follows the original closely
+    corr = [np.corrcoef(a, b)[0, 1] for a, b in zip(x[changed], before[changed], strict=True)]
+    assert np.median(corr) > 0.3
+    x2, y2 = before.copy(), (np.arange(200) % 2).astype(np.float32)
+    _pseudo_vocode(x2, y2, 0.0, rng)
+    np.testing.assert_array_equal(x2, before)
 
 
 def test_live_form_keeps_the_window_end_and_pads_like_the_detector() -> None:
@@ -223,6 +253,9 @@ def test_missing_engines_are_named_with_how_to_install_them_before_any_clip(
     assert "Python packages pyworld" in msg and "espeak-ng" not in msg
     assert not (tmp_path / "data").exists()
     speech_data.check_engines(("espeak", "griffinlim", "lpc_vocoder"))  # nothing missing: no error
+    monkeypatch.setattr(shutil, "which", lambda cmd: None)
+    with pytest.raises(speech_data.MissingEngineError, match="cannot make the unseen evaluation families"):
+        speech_data.build_unseen_set(tmp_path / "data", tmp_path / "unseen", families=("festival_hts",))
 
 
 def test_later_engines_draw_from_their_own_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

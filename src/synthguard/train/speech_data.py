@@ -349,12 +349,13 @@ _PYTHON_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class MissingEngineError(ConfigError):
-    """A TTS program, voice or Python module that making the training data needs is not installed."""
+    """A TTS program, voice or Python module that making speech data needs is not installed."""
 
 
-def check_engines(engines: Sequence[str]) -> None:
+def check_engines(engines: Sequence[str], making: str = "the speech training data") -> None:
     """Fail before any clip is written, naming every missing program, voice or module of ``engines``
-    and how to install it (a data set built half-way is worse than none)."""
+    and how to install it (a data set built half-way is worse than none); ``making`` says what
+    could not be made."""
     import importlib.util
 
     debs: list[str] = []
@@ -372,7 +373,7 @@ def check_engines(engines: Sequence[str]) -> None:
     if dists:
         problems.append(f"Python packages {' '.join(dists)} (`pip install -e '.[train]'`)")
     if problems:
-        raise MissingEngineError("cannot make the speech training data; missing " + " and ".join(problems))
+        raise MissingEngineError(f"cannot make {making}; missing " + " and ".join(problems))
 
 
 def _run(cmd: list[str]) -> None:
@@ -1082,7 +1083,7 @@ def build_unseen_set(
     if unknown:
         known = ", ".join([*UNSEEN_VOICES, *UNSEEN_VOCODERS])
         raise ValueError(f"unknown unseen family {unknown[0]!r}; expected one of {known}")
-    check_engines(families)
+    check_engines(families, "the unseen evaluation families")
     import soundfile as sf
 
     labels = list(read_labels(data_dir / "labels.csv"))
