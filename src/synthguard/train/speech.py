@@ -208,6 +208,7 @@ def train_model(
     eq: float = 0.0,
     highpass: float = 0.0,
     live_window: int = 0,
+    pseudo: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -227,7 +228,10 @@ def train_model(
 
     ``live_window``: if > 0, every training window (after splicing and channel response) becomes its
     last ``live_window`` samples zero-padded (:func:`live_form`), as a live room's short windows
-    reach the model; ``val`` must already be in that form."""
+    reach the model; ``val`` must already be in that form.
+
+    ``pseudo``: the share of real training windows turned into pseudo-fakes (label 1) by a generic
+    short-time Fourier re-synthesis error (:func:`_pseudo_vocode`), made afresh in every batch."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -253,6 +257,9 @@ def train_model(
         for s in range(0, n, bs):
             idx = np.sort(order[s : s + bs])
             batch = _augment_batch(train.x[idx].astype(np.float32), front, rng)
+            labels = train.y[idx].astype(np.float32)
+            if pseudo > 0 and front == "wave":
+                _pseudo_vocode(batch, labels, pseudo, rng)
             if splice > 0:
                 _splice_real(batch, train.x, real, splice, rng)
             if eq > 0 and front == "wave":
@@ -260,7 +267,7 @@ def train_model(
             if live_window:
                 batch = live_form(batch, live_window)
             xb = torch.from_numpy(batch)
-            yb = torch.from_numpy(train.y[idx].astype(np.float32))
+            yb = torch.from_numpy(labels)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, pos_weight=pos_weight)
             opt.zero_grad()
             loss.backward()
@@ -289,6 +296,70 @@ def _augment_batch(
         return np.roll(x, int(rng.integers(0, 400)), axis=1)
     _spec_augment(x, rng)
     return x
+
+
+def _pseudo_vocode(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], share: float, rng: np.random.Generator
+) -> None:
+    """In place: ``share`` of the real rows become pseudo-fakes (``y`` set to 1), re-synthesised from
+    their own short-time Fourier transform with one of the errors any analysis-synthesis vocoder
+    makes, at a random strength: the phase disturbed (random per bin and frame, as a phase estimate
+    that is not the recording's), the harmonic fine structure blurred across frequency (as an
+    envelope or a coarse band magnitude that cannot hold every harmonic), or both.
+
+    Like self-blended images for faces, the fakes are made from the batch's own reals, so the only
+    difference the model can learn is the re-synthesis error, not a voice, a text or an engine.
+    One analysis size per batch (256, 512 or 1024 samples, a quarter hop, Hann window; overlap-add
+    normalised by the window sum)."""
+    rows = np.flatnonzero((y == 0) & (rng.random(len(x)) < share))
+    if len(rows) == 0:
+        return
+    n_fft = int(rng.choice([256, 512, 1024]))
+    spec = stft_rows(x[rows], n_fft)
+    mag, phase = np.abs(spec), np.angle(spec)
+    for r in range(len(rows)):
+        kind = int(rng.integers(0, 3))
+        if kind != 1:  # a phase that is not the recording's
+            phase[r] += rng.normal(0.0, rng.uniform(0.3, 1.5), phase[r].shape)
+        if kind != 0:  # harmonic fine structure blurred across frequency (Gaussian, 1-4 bins wide)
+            width = rng.uniform(1.0, 4.0) * n_fft / 512
+            taps = np.arange(-int(3 * width) - 1, int(3 * width) + 2)
+            kernel = np.exp(-0.5 * (taps / width) ** 2)
+            kernel /= kernel.sum()
+            mag[r] = np.apply_along_axis(np.convolve, 1, mag[r], kernel, mode="same")
+    x[rows] = istft_rows(mag * np.exp(1j * phase), n_fft, x.shape[1])
+    y[rows] = 1.0
+
+
+def stft_rows(x: npt.NDArray[np.floating], n_fft: int) -> npt.NDArray[np.complex128]:
+    """Short-time Fourier transform of each row: Hann window of ``n_fft``, hop ``n_fft // 4``, the
+    signal centred (half a window of zeros each side); (rows, frames, n_fft // 2 + 1)."""
+    hop, length = n_fft // 4, x.shape[1]
+    n_frames = 1 + (length + n_fft - hop) // hop
+    padded = np.zeros((len(x), (n_frames - 1) * hop + n_fft), np.float32)
+    padded[:, n_fft // 2 : n_fft // 2 + length] = x
+    frames = padded[:, (np.arange(n_frames) * hop)[:, None] + np.arange(n_fft)] * _hann(n_fft)
+    spec: npt.NDArray[np.complex128] = np.fft.rfft(frames, axis=2)
+    return spec
+
+
+def istft_rows(spec: npt.NDArray[np.complexfloating], n_fft: int, length: int) -> npt.NDArray[np.float32]:
+    """Inverse of :func:`stft_rows` (weighted overlap-add, normalised by the summed squared window):
+    exact for an unmodified transform, the least-squares signal for a modified one."""
+    hop, win = n_fft // 4, _hann(n_fft)
+    out = np.fft.irfft(spec, n=n_fft, axis=2) * win
+    n_frames = spec.shape[1]
+    acc = np.zeros((spec.shape[0], (n_frames - 1) * hop + n_fft), np.float64)
+    norm = np.zeros(acc.shape[1], np.float64)
+    for f in range(n_frames):
+        acc[:, f * hop : f * hop + n_fft] += out[:, f]
+        norm[f * hop : f * hop + n_fft] += win**2
+    acc /= np.maximum(norm, 1e-3)
+    return acc[:, n_fft // 2 : n_fft // 2 + length].astype(np.float32)
+
+
+def _hann(n: int) -> npt.NDArray[np.float32]:
+    return np.hanning(n + 1)[:-1].astype(np.float32)
 
 
 def _splice_real(
@@ -668,6 +739,13 @@ def main(argv: list[str] | None = None) -> int:
         "0 = full band; the exported model averages the members' logits (wave front only)",
     )
     ap.add_argument(
+        "--pseudo-vocode",
+        type=float,
+        default=0.0,
+        help="share of real training windows made pseudo-fakes by a generic STFT re-synthesis error "
+        "(phase disturbed and/or harmonics blurred; wave front only; not in the shipped recipe)",
+    )
+    ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
@@ -824,6 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         "front": args.front,
         "splice": args.splice,
         "eq": args.eq,
+        "pseudo": args.pseudo_vocode,
         "log": log,
     }
     members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
@@ -849,6 +928,7 @@ def main(argv: list[str] | None = None) -> int:
             for hp in members:
                 recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
                 recipe_tag += f"-w{args.live_window:g}" if live else ""
+                recipe_tag += f"-p{args.pseudo_vocode:g}" if args.pseudo_vocode else ""
                 path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-{recipe_tag}.onnx"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if args.reuse_members and path.is_file():
