@@ -506,3 +506,44 @@ def test_train_speech_reports_a_missing_engine_as_one_line(
         "error: cannot make the speech training data; missing Debian packages"
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_no_extra_reals_leaves_out_extra_clips_an_earlier_run_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`add_extra_reals` extends labels.csv in place, so a later `--no-extra-reals` run on the same data
+    must drop those rows itself (and must not reuse the window cache made with them)."""
+    from synthguard.train import speech
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "labels.csv").write_text(
+        "file,label,split,engine,speaker\n"
+        "clips/train/librispeech/a.wav,real,train,librispeech,1\n"
+        "clips/train/extra/ami/b.wav,real,train,extra:ami,ami\n"
+    )
+    monkeypatch.setattr(speech, "extend_dataset", lambda *a, **k: None)
+    seen: dict[str, list[str]] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_cached(path: Path, make: object) -> None:
+        seen.setdefault("cache", []).append(path.name)
+        raise Stop
+
+    def fake_extract(rows: list[speech.Clip], *a: object, **k: object) -> None:
+        seen["engines"] = [r.engine for r in rows]
+
+    monkeypatch.setattr(speech, "_cached", lambda path, make: (make(), fake_cached(path, make)))
+    monkeypatch.setattr(speech, "extract", fake_extract)
+    for flags in (["--no-extra-reals"], ["--extra-reals", str(data / "labels.csv")]):
+        monkeypatch.setattr(speech, "add_extra_reals", lambda *a, **k: 0)
+        with pytest.raises(Stop):
+            speech.main(["--work", str(tmp_path), "--no-test", *flags])
+        if flags == ["--no-extra-reals"]:
+            assert seen["engines"] == ["librispeech"]
+        else:
+            assert seen["engines"] == ["librispeech", "extra:ami"]
+    first, second = seen["cache"]
+    assert first != second  # the windows without the extra clips are cached under their own key

@@ -850,9 +850,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rows = list(read_labels(csv_path))
+    tag = f"{args.variants}-{args.seed}" + ("" if args.front == "mel" else f"-{args.front}")
+    if args.extra_reals is None and any(r.engine.startswith("extra:") for r in rows):
+        # a data set extended by an earlier run keeps its extra reals on disk; this run leaves them out
+        rows = [r for r in rows if not r.engine.startswith("extra:")]
+        tag += "-noextra"
+        log("--no-extra-reals: leaving out the extra real clips an earlier run added to labels.csv")
     cache = args.work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    tag = f"{args.variants}-{args.seed}" + ("" if args.front == "mel" else f"-{args.front}")
     key = hashlib.sha256(csv_path.read_bytes() + tag.encode()).hexdigest()[:10]
     log(f"{args.front} inputs (cached under {cache})")
     train = _cached(
