@@ -20,6 +20,7 @@ from .conftest import silence, speechlike
     [
         ("audio.aasist", "SYNTHGUARD_AASIST_ONNX"),
         ("audio.aasist_l", "SYNTHGUARD_AASIST_L_ONNX"),
+        ("audio.aasist_asvspoof5", "SYNTHGUARD_AASIST5_ONNX"),
         ("audio.rawgat_st", "SYNTHGUARD_RAWGAT_ST_ONNX"),
     ],
 )
@@ -37,8 +38,10 @@ def test_missing_file_is_reported(tmp_path: Path, name: str) -> None:
 
 
 def test_peers_are_off_by_default() -> None:
-    for name in ("audio.aasist", "audio.aasist_l", "audio.rawgat_st"):
+    for name in ("audio.aasist", "audio.aasist_l", "audio.aasist_asvspoof5", "audio.rawgat_st"):
         assert not detector_card(name).default_enabled
+    card = detector_card("audio.aasist_asvspoof5")
+    assert "ASVspoof 5" in card.training_data and card.metrics == {"asvspoof5_dev_eer": 0.152}
 
 
 @pytest.mark.data
@@ -61,6 +64,24 @@ def test_export_matches_torch_and_detects(shared_data: Path, tmp_path: Path) -> 
     assert det.detect(Audio(silence(2.0))).score is None
     ev = det.detect(Audio(np.concatenate([speechlike(5.0), silence(0.5)])))
     assert ev.score is not None and ev.segments
+
+
+@pytest.mark.data
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs the train extra (torch)")
+def test_the_asvspoof5_checkpoint_exports_and_runs(shared_data: Path, tmp_path: Path) -> None:
+    """The ASVspoof 5 AASIST has AASIST's layout: it converts, matches torch and scores a clip."""
+    from synthguard.train.speech_peer_export import export
+
+    peer = shared_data / "speech" / "peer-antispoofing"
+    out = tmp_path / "aasist5.onnx"
+    side = export(
+        peer / "aasist-asvspoof5" / "AASIST-asvspoof5.pth", out, sorted((peer / "samples").glob("*.flac"))
+    )
+    assert all(c["max_abs_diff"] < 1e-3 for c in side["checks"].values())  # type: ignore[attr-defined]
+    det = create_detector("audio.aasist_asvspoof5", model_path=out)
+    ev = det.detect(Audio(np.concatenate([speechlike(5.0), silence(0.5)])))
+    assert ev.score is not None and ev.segments and ev.detector == "audio.aasist_asvspoof5"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs the train extra (torch)")

@@ -38,7 +38,7 @@ from .base import Detector, DetectorCard, verify_weights
 from .registry import register_detector
 from .speech import audio_samples, window_evidence
 
-__all__ = ["AasistDetector", "AasistLDetector", "RawGatStDetector"]
+__all__ = ["Aasist5Detector", "AasistDetector", "AasistLDetector", "RawGatStDetector"]
 
 NB_SAMP = 64_600
 WINDOW = NB_SAMP / SAMPLE_RATE
@@ -46,6 +46,11 @@ WINDOW = NB_SAMP / SAMPLE_RATE
 _LIMITS = (
     "Published model trained on ASVspoof 2019 LA (VCTK speakers, 2019-era TTS/VC). Scores are "
     "its own softmax, not calibrated on synthguard data. Weights are user-supplied."
+)
+_LIMITS_5 = (
+    "Published model trained on ASVspoof 5 (Multilingual LibriSpeech English speakers; TTS, voice "
+    "conversion and adversarial attacks of 2023-24, codec conditions in its data). Scores are its own "
+    "softmax, not calibrated on synthguard data. Weights are user-supplied."
 )
 
 
@@ -110,8 +115,17 @@ class _PeerBase(Detector):
         )
 
 
-def _peer_card(name: str, description: str, licence: str, eval_eer: float) -> DetectorCard:
-    """The card of a published ASVspoof 2019 LA checkpoint run from a user-supplied ONNX file."""
+def _peer_card(
+    name: str,
+    description: str,
+    licence: str,
+    eval_eer: float,
+    *,
+    corpus: str = "ASVspoof 2019 LA",
+    metric: str = "asvspoof2019_la_eval_eer",
+    limitations: str = _LIMITS,
+) -> DetectorCard:
+    """The card of a published ASVspoof checkpoint run from a user-supplied ONNX file."""
     return DetectorCard(
         name=name,
         version="peer-1",
@@ -120,10 +134,10 @@ def _peer_card(name: str, description: str, licence: str, eval_eer: float) -> De
         description=description,
         threshold=0.5,
         input_spec="16 kHz mono, 64,600-sample windows over speech",
-        training_data="ASVspoof 2019 LA (per the checkpoint's authors)",
+        training_data=f"{corpus} (per the checkpoint's authors)",
         licence=licence,
-        metrics={"asvspoof2019_la_eval_eer": eval_eer},
-        limitations=_LIMITS,
+        metrics={metric: eval_eer},
+        limitations=limitations,
     )
 
 
@@ -137,6 +151,25 @@ class AasistDetector(_PeerBase):
         "Peer: AASIST spectro-temporal graph attention anti-spoofing model (user-supplied ONNX).",
         "MIT (clovaai/aasist)",
         0.0083,
+    )
+
+
+@register_detector("audio.aasist_asvspoof5")
+class Aasist5Detector(_PeerBase):
+    """AASIST trained on ASVspoof 5 from a user-converted ONNX file (``SYNTHGUARD_AASIST5_ONNX``).
+
+    The same network as :class:`AasistDetector` (the checkpoint's config differs only in training
+    settings), trained on newer and more varied attacks: the strongest published peer available here."""
+
+    env_var = "SYNTHGUARD_AASIST5_ONNX"
+    card = _peer_card(
+        "audio.aasist_asvspoof5",
+        "Peer: AASIST trained on ASVspoof 5 (user-supplied ONNX).",
+        "MIT (clovaai/aasist; the checkpoint's LICENSE)",
+        0.152,
+        corpus="ASVspoof 5",
+        metric="asvspoof5_dev_eer",
+        limitations=_LIMITS_5,
     )
 
 
