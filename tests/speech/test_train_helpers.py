@@ -547,3 +547,40 @@ def test_no_extra_reals_leaves_out_extra_clips_an_earlier_run_added(
             assert seen["engines"] == ["librispeech", "extra:ami"]
     first, second = seen["cache"]
     assert first != second  # the windows without the extra clips are cached under their own key
+
+
+def test_the_unseen_neural_vocoder_learns_from_librispeech_training_reals_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data set extended with extra reals (`add_extra_reals`) must not change the evaluation vocoder."""
+    sf = pytest.importorskip("soundfile", reason="soundfile comes with the train extra")
+    from synthguard.train import speech_data, speech_vocoder
+
+    data = tmp_path / "data"
+    rows = [
+        ("train/librispeech/a", "librispeech"),
+        ("train/extra/ami/b", "extra:ami"),
+        ("test/c", "librispeech"),
+    ]
+    for name, _ in rows:
+        (data / "clips" / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(data / "clips" / f"{name}.wav"), speechlike(1.0), SR)
+    (data / "labels.csv").write_text(
+        "file,label,split,engine,speaker\n"
+        + "".join(f"clips/{n}.wav,real,{n.split('/')[0]},{e},s{i}\n" for i, (n, e) in enumerate(rows))
+    )
+    seen: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_trained_vocoder(path: Path, train_real: object, **kw: object) -> None:
+        seen.append(len(train_real()))  # type: ignore[operator]
+        raise Stop
+
+    monkeypatch.setattr(speech_vocoder, "trained_vocoder", fake_trained_vocoder)
+    with pytest.raises(Stop):
+        speech_data.build_unseen_set(
+            data, tmp_path / "unseen", families=("neural_vocoder",), log=lambda m: None
+        )
+    assert seen == [1]

@@ -1102,8 +1102,12 @@ def build_unseen_set(
         from .speech_vocoder import trained_vocoder
 
         def train_real() -> list[Array]:  # read only when the vocoder still has to be trained
+            # the LibriSpeech training reals only: extra reals an earlier training run added to the
+            # data set (add_extra_reals) would make it another vocoder than the documented one
             return [
-                _read_wav(data_dir / r.file)[0] for r in labels if r.split == "train" and r.label == "real"
+                _read_wav(data_dir / r.file)[0]
+                for r in labels
+                if r.split == "train" and r.label == "real" and not r.engine.startswith("extra:")
             ]
 
         vocoders["neural_vocoder"] = trained_vocoder(
