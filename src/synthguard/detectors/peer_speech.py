@@ -159,7 +159,8 @@ class Aasist5Detector(_PeerBase):
     """AASIST trained on ASVspoof 5 from a user-converted ONNX file (``SYNTHGUARD_AASIST5_ONNX``).
 
     The same network as :class:`AasistDetector` (the checkpoint's config differs only in training
-    settings), trained on newer and more varied attacks: the strongest published peer available here."""
+    settings), trained on newer attacks; on synthguard's data it is the weaker of the two AASIST
+    checkpoints (``docs/benchmarks/speech.md``)."""
 
     env_var = "SYNTHGUARD_AASIST5_ONNX"
     card = _peer_card(

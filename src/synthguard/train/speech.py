@@ -309,13 +309,15 @@ def _pseudo_vocode(
 
     Like self-blended images for faces, the fakes are made from the batch's own reals, so the only
     difference the model can learn is the re-synthesis error, not a voice, a text or an engine.
-    One analysis size per batch (256, 512 or 1024 samples, a quarter hop, Hann window; overlap-add
-    normalised by the window sum)."""
+    One analysis size per batch (256, 512 or 1024 samples, a quarter hop, Hann window)."""
     rows = np.flatnonzero((y == 0) & (rng.random(len(x)) < share))
     if len(rows) == 0:
         return
+    import scipy.signal
+
     n_fft = int(rng.choice([256, 512, 1024]))
-    spec = stft_rows(x[rows], n_fft)
+    stft = {"fs": SAMPLE_RATE, "nperseg": n_fft, "noverlap": n_fft - n_fft // 4}
+    _, _, spec = scipy.signal.stft(x[rows], **stft)  # (rows, bins, frames)
     mag, phase = np.abs(spec), np.angle(spec)
     for r in range(len(rows)):
         kind = int(rng.integers(0, 3))
@@ -326,40 +328,10 @@ def _pseudo_vocode(
             taps = np.arange(-int(3 * width) - 1, int(3 * width) + 2)
             kernel = np.exp(-0.5 * (taps / width) ** 2)
             kernel /= kernel.sum()
-            mag[r] = np.apply_along_axis(np.convolve, 1, mag[r], kernel, mode="same")
-    x[rows] = istft_rows(mag * np.exp(1j * phase), n_fft, x.shape[1])
+            mag[r] = np.apply_along_axis(np.convolve, 0, mag[r], kernel, mode="same")
+    _, out = scipy.signal.istft(mag * np.exp(1j * phase), **stft)
+    x[rows] = out[:, : x.shape[1]]
     y[rows] = 1.0
-
-
-def stft_rows(x: npt.NDArray[np.floating], n_fft: int) -> npt.NDArray[np.complex128]:
-    """Short-time Fourier transform of each row: Hann window of ``n_fft``, hop ``n_fft // 4``, the
-    signal centred (half a window of zeros each side); (rows, frames, n_fft // 2 + 1)."""
-    hop, length = n_fft // 4, x.shape[1]
-    n_frames = 1 + (length + n_fft - hop) // hop
-    padded = np.zeros((len(x), (n_frames - 1) * hop + n_fft), np.float32)
-    padded[:, n_fft // 2 : n_fft // 2 + length] = x
-    frames = padded[:, (np.arange(n_frames) * hop)[:, None] + np.arange(n_fft)] * _hann(n_fft)
-    spec: npt.NDArray[np.complex128] = np.fft.rfft(frames, axis=2)
-    return spec
-
-
-def istft_rows(spec: npt.NDArray[np.complexfloating], n_fft: int, length: int) -> npt.NDArray[np.float32]:
-    """Inverse of :func:`stft_rows` (weighted overlap-add, normalised by the summed squared window):
-    exact for an unmodified transform, the least-squares signal for a modified one."""
-    hop, win = n_fft // 4, _hann(n_fft)
-    out = np.fft.irfft(spec, n=n_fft, axis=2) * win
-    n_frames = spec.shape[1]
-    acc = np.zeros((spec.shape[0], (n_frames - 1) * hop + n_fft), np.float64)
-    norm = np.zeros(acc.shape[1], np.float64)
-    for f in range(n_frames):
-        acc[:, f * hop : f * hop + n_fft] += out[:, f]
-        norm[f * hop : f * hop + n_fft] += win**2
-    acc /= np.maximum(norm, 1e-3)
-    return acc[:, n_fft // 2 : n_fft // 2 + length].astype(np.float32)
-
-
-def _hann(n: int) -> npt.NDArray[np.float32]:
-    return np.hanning(n + 1)[:-1].astype(np.float32)
 
 
 def _splice_real(
@@ -978,6 +950,7 @@ def main(argv: list[str] | None = None) -> int:
                 "eq": args.eq,
                 "highpass_hz": members,
                 **({"live_window_seconds": args.live_window} if live else {}),
+                **({"pseudo_vocode": args.pseudo_vocode} if args.pseudo_vocode else {}),
                 "variants": args.variants,
                 "seed": args.seed,
             },
