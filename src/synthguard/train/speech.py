@@ -46,6 +46,7 @@ from ..speech.features import HOP, N_MELS, SAMPLE_RATE, WIN, log_mel
 from .environment import environment
 from .speech_data import (
     ENGINES,
+    EXTRA_PREFIX,
     PAIRED_DIR,
     Clip,
     MissingEngineError,
@@ -483,7 +484,7 @@ def _clip_eer(
 
 def _extra_reals_note(rows: Sequence[Clip]) -> str:
     """The card's words for real training clips from other pipelines (``--extra-reals``), if any."""
-    extra = Counter(r.engine.removeprefix("extra:") for r in rows if r.engine.startswith("extra:"))
+    extra = Counter(r.engine.removeprefix(EXTRA_PREFIX) for r in rows if r.extra_real)
     if not extra:
         return ""
     parts = ", ".join(f"{k} {v}" for k, v in sorted(extra.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -823,9 +824,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = list(read_labels(csv_path))
     tag = f"{args.variants}-{args.seed}" + ("" if args.front == "mel" else f"-{args.front}")
-    if args.extra_reals is None and any(r.engine.startswith("extra:") for r in rows):
+    if args.extra_reals is None and any(r.extra_real for r in rows):
         # a data set extended by an earlier run keeps its extra reals on disk; this run leaves them out
-        rows = [r for r in rows if not r.engine.startswith("extra:")]
+        rows = [r for r in rows if not r.extra_real]
         tag += "-noextra"
         log("--no-extra-reals: leaving out the extra real clips an earlier run added to labels.csv")
     cache = args.work / "cache"

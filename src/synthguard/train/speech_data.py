@@ -744,6 +744,14 @@ class Clip:
     engine: str
     speaker: str
 
+    @property
+    def extra_real(self) -> bool:
+        """Real speech from another recording pipeline, added by :func:`add_extra_reals`."""
+        return self.engine.startswith(EXTRA_PREFIX)
+
+
+EXTRA_PREFIX = "extra:"  # engine of a clip add_extra_reals added: extra:<source>
+
 
 TTS_VOICES: dict[str, dict[str, list[str]]] = {
     "piper": {"train": ["joe"], "val": ["joe"], "test": ["joe"]},
@@ -941,7 +949,9 @@ def add_extra_reals(
             continue
         (out_dir / dest).parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(out_dir / dest), y, SR, subtype="PCM_16")
-        added.append(Clip(dest, "real", "train", f"extra:{r['engine']}", r.get("speaker") or r["engine"]))
+        added.append(
+            Clip(dest, "real", "train", f"{EXTRA_PREFIX}{r['engine']}", r.get("speaker") or r["engine"])
+        )
     if added:
         write_labels(csv_path, rows + added)
         log(f"added {len(added)} extra real training clips from {extra_csv}")
@@ -998,7 +1008,7 @@ def add_paired_vocoding(
     rows = list(read_labels(csv_path))
     have = {r.file for r in rows}
     items = _real_splits(librispeech)["train"]
-    extra = [r for r in rows if r.split == "train" and r.engine.startswith("extra:")]
+    extra = [r for r in rows if r.split == "train" and r.extra_real]
     jobs: list[tuple[tuple[str, str, str, Path], str]] = []  # (vocoding job, speaker)
     for engine in TRAINING_VOCODERS:
         used = {(i * 7 + _first_clip(engine)) % len(items) for i in range(PER_ENGINE["train"])}
@@ -1107,7 +1117,7 @@ def build_unseen_set(
             return [
                 _read_wav(data_dir / r.file)[0]
                 for r in labels
-                if r.split == "train" and r.label == "real" and not r.engine.startswith("extra:")
+                if r.split == "train" and r.label == "real" and not r.extra_real
             ]
 
         vocoders["neural_vocoder"] = trained_vocoder(
