@@ -484,6 +484,18 @@ def test_a_candidate_that_never_reads_test_cannot_run_leave_one_engine_out(
     assert "measured on the test split" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--pseudo-vocode", "1.5"), ("--eq", "-0.1"), ("--splice", "2")])
+def test_shares_outside_zero_to_one_are_refused(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synthguard.train.speech import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([flag, value, "--work", "/nonexistent"])
+    assert exit_info.value.code == 2
+    assert f"{flag} is a share of windows: between 0 and 1" in capsys.readouterr().err
+
+
 def test_train_speech_reports_a_missing_engine_as_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

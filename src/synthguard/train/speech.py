@@ -791,6 +791,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.no_test and (args.loeo or args.loeo_only):
         ap.error("leave-one-engine-out is measured on the test split: drop --no-test")
+    for flag in ("splice", "eq", "pseudo_vocode"):
+        if not 0.0 <= getattr(args, flag) <= 1.0:
+            ap.error(
+                f"--{flag.replace('_', '-')} is a share of windows: between 0 and 1, got {getattr(args, flag):g}"
+            )
 
     def log(msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
