@@ -68,6 +68,23 @@ def test_pseudo_vocoding_turns_a_share_of_reals_into_fakes_and_leaves_fakes_alon
     np.testing.assert_array_equal(x2, before)
 
 
+def test_pseudo_vocoding_draws_only_the_kinds_asked_for() -> None:
+    x = np.stack([speechlike(2.0, seed=i) for i in range(40)]).astype(np.float32)
+    blurred, y = x.copy(), np.zeros(40, np.float32)
+    _pseudo_vocode(blurred, y, 1.0, np.random.default_rng(0), ("blur",))
+    assert (y == 1).all()
+    # a blur keeps each frame's phase, so the re-synthesis stays closer to the original than a phase error
+    phased, y2 = x.copy(), np.zeros(40, np.float32)
+    _pseudo_vocode(phased, y2, 1.0, np.random.default_rng(0), ("phase",))
+
+    def corr(a: np.ndarray) -> float:
+        return float(np.median([np.corrcoef(u, v)[0, 1] for u, v in zip(a, x, strict=True)]))
+
+    assert corr(blurred) > corr(phased)
+    with pytest.raises(ValueError, match="kinds"):
+        _pseudo_vocode(x.copy(), np.zeros(40, np.float32), 0.5, np.random.default_rng(0), ("pitch",))
+
+
 def test_live_form_keeps_the_window_end_and_pads_like_the_detector() -> None:
     x = (np.arange(2 * 48_000).reshape(2, 48_000) % 7 + 1).astype(np.float16)
     out = live_form(x, 32_000)

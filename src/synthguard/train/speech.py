@@ -197,6 +197,9 @@ def _cached(path: Path, make: Callable[[], Windows]) -> Windows:
 
 
 # ------------------------------------------------------------------------------------- torch
+PSEUDO_KINDS = ("phase", "blur", "both")  # the re-synthesis errors of _pseudo_vocode
+
+
 def train_model(
     train: Windows,
     val: Windows | None,
@@ -210,6 +213,7 @@ def train_model(
     highpass: float = 0.0,
     live_window: int = 0,
     pseudo: float = 0.0,
+    pseudo_kinds: Sequence[str] = PSEUDO_KINDS,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -232,7 +236,8 @@ def train_model(
     reach the model; ``val`` must already be in that form.
 
     ``pseudo``: the share of real training windows turned into pseudo-fakes (label 1) by a generic
-    short-time Fourier re-synthesis error (:func:`_pseudo_vocode`), made afresh in every batch."""
+    short-time Fourier re-synthesis error (:func:`_pseudo_vocode`, drawn from ``pseudo_kinds``), made
+    afresh in every batch."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -260,7 +265,7 @@ def train_model(
             batch = _augment_batch(train.x[idx].astype(np.float32), front, rng)
             labels = train.y[idx].astype(np.float32)
             if pseudo > 0 and front == "wave":
-                _pseudo_vocode(batch, labels, pseudo, rng)
+                _pseudo_vocode(batch, labels, pseudo, rng, pseudo_kinds)
             if splice > 0:
                 _splice_real(batch, train.x, real, splice, rng)
             if eq > 0 and front == "wave":
@@ -300,17 +305,24 @@ def _augment_batch(
 
 
 def _pseudo_vocode(
-    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], share: float, rng: np.random.Generator
+    x: npt.NDArray[np.float32],
+    y: npt.NDArray[np.float32],
+    share: float,
+    rng: np.random.Generator,
+    kinds: Sequence[str] = PSEUDO_KINDS,
 ) -> None:
     """In place: ``share`` of the real rows become pseudo-fakes (``y`` set to 1), re-synthesised from
     their own short-time Fourier transform with one of the errors any analysis-synthesis vocoder
     makes, at a random strength: the phase disturbed (random per bin and frame, as a phase estimate
     that is not the recording's), the harmonic fine structure blurred across frequency (as an
-    envelope or a coarse band magnitude that cannot hold every harmonic), or both.
+    envelope or a coarse band magnitude that cannot hold every harmonic), or both; ``kinds`` are
+    the errors drawn from, uniformly per row (a subset of :data:`PSEUDO_KINDS`).
 
     Like self-blended images for faces, the fakes are made from the batch's own reals, so the only
     difference the model can learn is the re-synthesis error, not a voice, a text or an engine.
     One analysis size per batch (256, 512 or 1024 samples, a quarter hop, Hann window)."""
+    if not kinds or set(kinds) - set(PSEUDO_KINDS):
+        raise ValueError(f"pseudo-vocoding kinds must be some of {PSEUDO_KINDS}, got {tuple(kinds)}")
     rows = np.flatnonzero((y == 0) & (rng.random(len(x)) < share))
     if len(rows) == 0:
         return
@@ -321,10 +333,10 @@ def _pseudo_vocode(
     _, _, spec = scipy.signal.stft(x[rows], **stft)  # (rows, bins, frames)
     mag, phase = np.abs(spec), np.angle(spec)
     for r in range(len(rows)):
-        kind = int(rng.integers(0, 3))
-        if kind != 1:  # a phase that is not the recording's
+        kind = kinds[int(rng.integers(0, len(kinds)))]
+        if kind != "blur":  # a phase that is not the recording's
             phase[r] += rng.normal(0.0, rng.uniform(0.3, 1.5), phase[r].shape)
-        if kind != 0:  # harmonic fine structure blurred across frequency (Gaussian, 1-4 bins wide)
+        if kind != "phase":  # harmonic fine structure blurred across frequency (Gaussian, 1-4 bins wide)
             width = rng.uniform(1.0, 4.0) * n_fft / 512
             taps = np.arange(-int(3 * width) - 1, int(3 * width) + 2)
             kernel = np.exp(-0.5 * (taps / width) ** 2)
@@ -719,6 +731,14 @@ def main(argv: list[str] | None = None) -> int:
         "(phase disturbed and/or harmonics blurred; wave front only; not in the shipped recipe)",
     )
     ap.add_argument(
+        "--pseudo-kinds",
+        nargs="+",
+        choices=PSEUDO_KINDS,
+        default=list(PSEUDO_KINDS),
+        help="the re-synthesis errors --pseudo-vocode draws from, uniformly: phase (phase disturbed), "
+        "blur (harmonics blurred across frequency), both",
+    )
+    ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
@@ -886,6 +906,7 @@ def main(argv: list[str] | None = None) -> int:
         "splice": args.splice,
         "eq": args.eq,
         "pseudo": args.pseudo_vocode,
+        "pseudo_kinds": tuple(args.pseudo_kinds),
         "log": log,
     }
     members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
@@ -912,6 +933,8 @@ def main(argv: list[str] | None = None) -> int:
                 recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
                 recipe_tag += f"-w{args.live_window:g}" if live else ""
                 recipe_tag += f"-p{args.pseudo_vocode:g}" if args.pseudo_vocode else ""
+                if args.pseudo_vocode and tuple(args.pseudo_kinds) != PSEUDO_KINDS:
+                    recipe_tag += "-" + "+".join(args.pseudo_kinds)
                 path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-{recipe_tag}.onnx"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if args.reuse_members and path.is_file():
@@ -956,7 +979,11 @@ def main(argv: list[str] | None = None) -> int:
                 "eq": args.eq,
                 "highpass_hz": members,
                 **({"live_window_seconds": args.live_window} if live else {}),
-                **({"pseudo_vocode": args.pseudo_vocode} if args.pseudo_vocode else {}),
+                **(
+                    {"pseudo_vocode": args.pseudo_vocode, "pseudo_kinds": list(args.pseudo_kinds)}
+                    if args.pseudo_vocode
+                    else {}
+                ),
                 "variants": args.variants,
                 "seed": args.seed,
             },
