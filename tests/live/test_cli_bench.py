@@ -57,3 +57,28 @@ def test_bench_keys_a_candidate_model_by_its_own_file() -> None:
     assert key.startswith("audio.synthetic_voice_live-") and "file-" not in key
     assert cand_key.startswith("audio.synthetic_voice_live-") and "-file-" in cand_key
     assert cand_key.split("-file-")[1] == (det.card.weights_sha256 or "")[: len(cand_key.split("-file-")[1])]
+
+
+def test_blended_replay_averages_log_odds_window_by_window() -> None:
+    from synthguard.live.bench import _blend
+
+    a = {
+        "model": "a",
+        "window": 2.0,
+        "mixed": [{"onset": 1.0, "windows": [[2.0, 0.9], [2.25, 0.5]]}],
+        "real": [],
+    }
+    b = {
+        "model": "b",
+        "window": 2.0,
+        "mixed": [{"onset": 1.0, "windows": [[2.0, 0.1], [2.25, 0.99]]}],
+        "real": [],
+    }
+    out = _blend(a, b)
+    assert out["model"] == "a+b" and out["mixed"][0]["onset"] == 1.0
+    (e1, s1), (e2, s2) = out["mixed"][0]["windows"]
+    assert (e1, e2) == (2.0, 2.25)
+    assert abs(s1 - 0.5) < 1e-9  # 0.9 and 0.1 cancel
+    assert 0.9 < s2 < 0.99  # half of logit(0.99)
+    same = _blend(a, a)["mixed"][0]["windows"]  # a detector blended with itself is itself
+    assert [e for e, _ in same] == [2.0, 2.25] and np.allclose([v for _, v in same], [0.9, 0.5])

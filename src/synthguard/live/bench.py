@@ -17,6 +17,7 @@ import csv
 import functools
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import numpy.typing as npt
 
 from ..detectors import create_detector
 from ..media import Audio, load
-from ._alert import RULES, AlertRule, AlertState, ConfirmGate
+from ._alert import RULES, AlertRule, AlertState, ConfirmGate, logit
 from ._pcm import PcmFormat
 from .events import Alert, SegmentScored
 from .session import DEFAULT_DETECTOR, LiveConfig, LiveSession
@@ -294,6 +295,30 @@ def _score_split(
     return out
 
 
+def _blend(scored: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """The window scores a log-odds average of two detectors would give: per window, the sigmoid of
+    the mean of both calibrated scores' log-odds (each clipped to +-8), on the same streams."""
+
+    def mix(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        by_end = {round(e, 4): s for e, s in b}
+        out = []
+        for end, score in a:
+            z = (logit(score) + logit(by_end[round(end, 4)])) / 2.0
+            out.append((end, 1.0 / (1.0 + math.exp(-z))))
+        return out
+
+    return scored | {
+        "model": f"{scored['model']}+{other['model']}",
+        **{
+            kind: [
+                a | {"windows": mix(a["windows"], b["windows"])}
+                for a, b in zip(scored[kind], other[kind], strict=True)
+            ]
+            for kind in ("mixed", "real")
+        },
+    }
+
+
 def _evaluate(
     scored: dict[str, Any],
     hop: float,
@@ -362,6 +387,7 @@ def sweep(
     model_path: Path | None = None,
     confirm: str | None = None,
     confirm_thresholds: tuple[float | None, ...] = (None,),
+    blend: str | None = None,
 ) -> dict[str, Any]:
     """Score every stream once, then replay alert rules over a grid of their parameters and hops.
 
@@ -369,13 +395,18 @@ def sweep(
     under ``cache`` per model (name, version, weights sha256), so a second sweep costs no model
     time. Choose the operating point on ``val``, report it on ``test``. ``confirm`` scores the same
     streams with a confirming detector too and replays every rule behind it, at each of
-    ``confirm_thresholds`` (None: that detector's card threshold).
+    ``confirm_thresholds`` (None: that detector's card threshold). ``blend`` replays, instead of
+    ``detector``'s scores, the log-odds average of its and ``blend``'s (:func:`_blend`): what a room
+    scoring every window with both would see (the session has no such mode; this measures whether
+    it should).
     """
     base = min(hops)
     for h in hops:
         if abs(h / base - round(h / base)) > 1e-6:
             raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
     scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
+    if blend:
+        scored = _blend(scored, _score_split(labels, split, blend, base, window, limit, cache))
     confirmed: dict[str, Any] | None = None
     gates: list[float] = [0.5]  # without a confirming detector: one pass, the value unused
     if confirm:
@@ -415,6 +446,7 @@ def sweep(
         "detector": detector,
         "model": scored["model"],
         "confirm": None if confirmed is None else confirmed["model"],
+        "blend": blend,
         "split": split,
         "window": window,
         "real_seconds": round(sum(r["seconds"] for r in scored["real"]), 1),
@@ -669,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         help="default: the confirming detector's card threshold",
     )
+    w.add_argument("--blend", help="replay the log-odds average of --detector and this detector")
     c = sub.add_parser("capacity")
     c.add_argument("streams", type=int, nargs="+")
     c.add_argument("--seconds", type=float, default=30.0)
@@ -717,6 +750,7 @@ def main(argv: list[str] | None = None) -> int:
             model_path=args.model_path,
             confirm=args.confirm,
             confirm_thresholds=tuple(args.confirm_thresholds or [None]),
+            blend=args.blend,
         )
         if args.max_fa_per_hour is not None:
             out["grid"] = [g for g in out["grid"] if g["false_alerts_per_hour"] <= args.max_fa_per_hour]
