@@ -603,3 +603,34 @@ def test_the_unseen_neural_vocoder_learns_from_librispeech_training_reals_only(
             data, tmp_path / "unseen", families=("neural_vocoder",), log=lambda m: None
         )
     assert seen == [1]
+
+
+def test_pseudo_members_must_name_members(capsys: pytest.CaptureFixture[str]) -> None:
+    from synthguard.train.speech import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--pseudo-vocode", "0.3", "--pseudo-members", "100", "--work", "/nonexistent"])
+    assert exit_info.value.code == 2
+    assert "--pseudo-members must be some of the --highpass values" in capsys.readouterr().err
+
+
+def test_each_held_out_engine_gets_its_clip_eer_per_condition() -> None:
+    """`_held_eers` (the leave-one-out numbers, for the ensemble and for each member alone)."""
+    from synthguard.train.speech import TEST_CONDITIONS, Clip, Windows, _held_eers
+
+    rows = [
+        Clip(f"c{i}.wav", "real" if i < 4 else "fake", "test", "librispeech" if i < 4 else "world", "s")
+        for i in range(6)
+    ]
+    clip = np.repeat(np.arange(6), 2)
+    n = len(clip) * len(TEST_CONDITIONS)
+    test = Windows(
+        x=np.zeros((n, 1), np.float16),
+        y=np.tile((clip >= 4).astype(np.int8), len(TEST_CONDITIONS)),
+        clip=np.tile(clip, len(TEST_CONDITIONS)),
+        cond=np.repeat(np.arange(len(TEST_CONDITIONS)), len(clip)),
+        engine=np.zeros(n, np.int8),
+    )
+    perfect = np.where(test.y == 1, 3.0, -3.0)
+    out = _held_eers(rows, np.array([0, 1]), np.array([-3.0, 3.0]), test, perfect, ["world"])
+    assert out == {"world": dict.fromkeys(TEST_CONDITIONS, 0.0)}

@@ -519,6 +519,27 @@ def _paired_note(rows: Sequence[Clip]) -> str:
     )
 
 
+def _held_eers(
+    rows: Sequence[Clip],
+    val_y: npt.NDArray[np.integer],
+    val_logits: npt.NDArray[np.float64],
+    test: Windows,
+    test_logits: npt.NDArray[np.float64],
+    held: Sequence[str],
+) -> dict[str, dict[str, float]]:
+    """Leave-one-engine-out clip EERs of each held-out engine per test condition, from window logits
+    calibrated (Platt) on val without the held-out family."""
+    a, b = fit_platt(val_logits, val_y)
+    scores = clip_scores(test, test_logits, a, b)
+    return {
+        eng: {
+            cond: round(_clip_eer(rows, scores, k, _real_or(eng))[0], 4)
+            for k, cond in enumerate(TEST_CONDITIONS)
+        }
+        for eng in held
+    }
+
+
 def _real_or(engine: str) -> Callable[[Clip], bool]:
     """Row filter: every real clip plus the fakes of one engine."""
     return lambda r: r.label == "real" or r.engine == engine
@@ -739,6 +760,13 @@ def main(argv: list[str] | None = None) -> int:
         "blur (harmonics blurred across frequency), both",
     )
     ap.add_argument(
+        "--pseudo-members",
+        type=float,
+        nargs="+",
+        metavar="HZ",
+        help="only the members of these --highpass values train with --pseudo-vocode (default: all)",
+    )
+    ap.add_argument(
         "--fraction", type=float, default=0.5, help="random fraction of training windows seen per epoch"
     )
     ap.add_argument("--variants", type=int, default=3, help="random augmented copies per training clip")
@@ -811,6 +839,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.no_test and (args.loeo or args.loeo_only):
         ap.error("leave-one-engine-out is measured on the test split: drop --no-test")
+    if args.pseudo_members and set(args.pseudo_members) - set(args.highpass):
+        ap.error(
+            f"--pseudo-members must be some of the --highpass values {args.highpass}, got {args.pseudo_members}"
+        )
     for flag in ("splice", "eq", "pseudo_vocode"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             ap.error(
@@ -912,6 +944,12 @@ def main(argv: list[str] | None = None) -> int:
     members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
     if len(set(members)) != len(members):
         ap.error(f"--highpass values must differ, got {members}")
+    pseudo_members = members if args.pseudo_members is None else [float(h) for h in args.pseudo_members]
+
+    def member_recipe(hp: float) -> dict[str, Any]:
+        """The recipe of the member with high-pass ``hp`` (pseudo-vocoding only where asked)."""
+        return recipe | {"pseudo": args.pseudo_vocode if hp in pseudo_members else 0.0}
+
     live = round(args.live_window * SAMPLE_RATE)
     if live and (args.front != "wave" or not 0 < live <= WINDOW_SAMPLES):
         ap.error(f"--live-window needs the wave front and 0 < S <= {WINDOW_SECONDS:g}")
@@ -932,8 +970,9 @@ def main(argv: list[str] | None = None) -> int:
             for hp in members:
                 recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
                 recipe_tag += f"-w{args.live_window:g}" if live else ""
-                recipe_tag += f"-p{args.pseudo_vocode:g}" if args.pseudo_vocode else ""
-                if args.pseudo_vocode and tuple(args.pseudo_kinds) != PSEUDO_KINDS:
+                pseudo = member_recipe(hp)["pseudo"]
+                recipe_tag += f"-p{pseudo:g}" if pseudo else ""
+                if pseudo and tuple(args.pseudo_kinds) != PSEUDO_KINDS:
                     recipe_tag += "-" + "+".join(args.pseudo_kinds)
                 path = args.work / "members" / f"{key}-{args.front}-hp{hp:g}-{recipe_tag}.onnx"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -942,7 +981,12 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     log(f"member high-pass {hp:g} Hz: training")
                     model = train_model(
-                        train, val, epochs=args.epochs, fraction=args.fraction, highpass=hp, **recipe
+                        train,
+                        val,
+                        epochs=args.epochs,
+                        fraction=args.fraction,
+                        highpass=hp,
+                        **member_recipe(hp),
                     )
                     export_onnx(model, path, args.front)
                 member_paths.append(path)
@@ -980,7 +1024,11 @@ def main(argv: list[str] | None = None) -> int:
                 "highpass_hz": members,
                 **({"live_window_seconds": args.live_window} if live else {}),
                 **(
-                    {"pseudo_vocode": args.pseudo_vocode, "pseudo_kinds": list(args.pseudo_kinds)}
+                    {
+                        "pseudo_vocode": args.pseudo_vocode,
+                        "pseudo_kinds": list(args.pseudo_kinds),
+                        "pseudo_members_highpass_hz": pseudo_members,
+                    }
                     if args.pseudo_vocode
                     else {}
                 ),
@@ -1022,12 +1070,13 @@ def main(argv: list[str] | None = None) -> int:
         loeo_path = args.work / "loeo.json"
         if loeo_path.is_file():
             loeo.update(json.loads(loeo_path.read_text()))
+        loeo_members: dict[str, dict[str, dict[str, float]]] = {}
         # every engine of a held-out family is scored: the model saw none of them
         for held in dict.fromkeys(family(eng) for eng in args.loeo_engines):
             held_ids = [ENGINES.index(e) for e in held]
             log(f"leave out {' + '.join(held)}")
             vm = ~np.isin(val.engine, held_ids)
-            val_logits, test_logits = np.zeros(int(vm.sum())), np.zeros(len(test.y))
+            per_member: dict[float, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
             for hp in members:  # the same ensemble as the shipped model: mean of the members' logits
                 model = train_model(
                     train.select(~np.isin(train.engine, held_ids)),
@@ -1035,18 +1084,20 @@ def main(argv: list[str] | None = None) -> int:
                     epochs=args.loeo_epochs,
                     fraction=args.loeo_subsample,
                     highpass=hp,
-                    **recipe,
+                    **member_recipe(hp),
                 )
-                val_logits += predict(model, val.x[vm]) / len(members)
-                test_logits += predict(model, test.x) / len(members)
-            a, b = fit_platt(val_logits, val.y[vm])
-            scores = clip_scores(test, test_logits, a, b)
+                per_member[hp] = (predict(model, val.x[vm]), predict(model, test.x))
+            val_logits = np.mean([v for v, _ in per_member.values()], axis=0)
+            test_logits = np.mean([t for _, t in per_member.values()], axis=0)
+            loeo.update(_held_eers(rows, val.y[vm], val_logits, test, test_logits, held))
             for eng in held:
-                loeo[eng] = {}
-                for k, cond in enumerate(TEST_CONDITIONS):
-                    e, _, _ = _clip_eer(rows, scores, k, _real_or(eng))
-                    loeo[eng][cond] = round(e, 4)
                 log(f"  LOEO {eng}: {loeo[eng]}")
+            if len(members) > 1:  # each member alone: where averaging helps, and whom
+                for hp, (v, t) in per_member.items():
+                    for eng, conds in _held_eers(rows, val.y[vm], v, test, t, held).items():
+                        loeo_members.setdefault(f"hp{hp:g}", {})[eng] = conds
+                        log(f"    member high-pass {hp:g} Hz alone, {eng}: {conds}")
+                (args.work / "loeo_members.json").write_text(json.dumps(loeo_members, indent=2) + "\n")
             loeo_path.write_text(json.dumps(loeo, indent=2) + "\n")
         results["loeo"] = loeo
         card_path = args.out / "card.json"
