@@ -214,6 +214,7 @@ def train_model(
     live_window: int = 0,
     pseudo: float = 0.0,
     pseudo_kinds: Sequence[str] = PSEUDO_KINDS,
+    width: float = 1.0,
     log: Callable[[str], None] = print,
 ) -> Any:
     """Train :class:`WaveCNN` (``front="wave"``) or :class:`SpeechCNN` (``"mel"``) on one thread;
@@ -237,7 +238,9 @@ def train_model(
 
     ``pseudo``: the share of real training windows turned into pseudo-fakes (label 1) by a generic
     short-time Fourier re-synthesis error (:func:`_pseudo_vocode`, drawn from ``pseudo_kinds``), made
-    afresh in every batch."""
+    afresh in every batch.
+
+    ``width``: the wave model's channel counts (front end and every block) scaled by this factor."""
     import torch
 
     from .speech_model import SpeechCNN, WaveCNN
@@ -245,7 +248,7 @@ def train_model(
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model: Any = WaveCNN(highpass_hz=highpass) if front == "wave" else SpeechCNN()
+    model: Any = WaveCNN(highpass_hz=highpass, width=width) if front == "wave" else SpeechCNN()
     lr, bs = (2e-3, 32) if front == "wave" else (3e-3, 64)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-3)
     n_all = len(train.y)
@@ -760,6 +763,12 @@ def main(argv: list[str] | None = None) -> int:
         "blur (harmonics blurred across frequency), both",
     )
     ap.add_argument(
+        "--width",
+        type=float,
+        default=1.0,
+        help="scale the wave model's channel counts by this factor (the shipped model: 1; wave front only)",
+    )
+    ap.add_argument(
         "--pseudo-members",
         type=float,
         nargs="+",
@@ -843,6 +852,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(
             f"--pseudo-members must be some of the --highpass values {args.highpass}, got {args.pseudo_members}"
         )
+    if not 0.25 <= args.width <= 4.0:
+        ap.error(f"--width scales the model's channels: between 0.25 and 4, got {args.width:g}")
     for flag in ("splice", "eq", "pseudo_vocode"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             ap.error(
@@ -939,6 +950,7 @@ def main(argv: list[str] | None = None) -> int:
         "eq": args.eq,
         "pseudo": args.pseudo_vocode,
         "pseudo_kinds": tuple(args.pseudo_kinds),
+        "width": args.width,
         "log": log,
     }
     members = [float(h) for h in args.highpass] if args.front == "wave" else [0.0]
@@ -970,6 +982,7 @@ def main(argv: list[str] | None = None) -> int:
             for hp in members:
                 recipe_tag = f"e{args.epochs}-f{args.fraction:g}-s{args.splice:g}-q{args.eq:g}"
                 recipe_tag += f"-w{args.live_window:g}" if live else ""
+                recipe_tag += f"-x{args.width:g}" if args.width != 1.0 else ""
                 pseudo = member_recipe(hp)["pseudo"]
                 recipe_tag += f"-p{pseudo:g}" if pseudo else ""
                 if pseudo and tuple(args.pseudo_kinds) != PSEUDO_KINDS:
@@ -1022,6 +1035,7 @@ def main(argv: list[str] | None = None) -> int:
                 "splice": args.splice,
                 "eq": args.eq,
                 "highpass_hz": members,
+                **({"width": args.width} if args.width != 1.0 else {}),
                 **({"live_window_seconds": args.live_window} if live else {}),
                 **(
                     {

@@ -31,6 +31,8 @@ class WaveCNN(nn.Module):
     depthwise-separable conv with 3x max-pooling, mean+max over time, a 2-layer head. Each window
     is scaled to unit RMS inside the model, so loudness is no cue and the runtime feeds raw samples.
 
+    ``width`` scales every channel count (the front end and the blocks) for capacity experiments.
+
     ``highpass_hz`` > 0 puts a fixed (not learned) linear-phase high-pass in front of everything
     (:func:`highpass_fir`), inside the exported graph, so training and inference see the same band:
     what a phone's or laptop microphone's low edge removes can then be no evidence either way.
@@ -44,8 +46,10 @@ class WaveCNN(nn.Module):
         stride: int = 8,
         dropout: float = 0.3,
         highpass_hz: float = 0.0,
+        width: float = 1.0,
     ) -> None:
         super().__init__()
+        front, widths = round(front * width), tuple(round(w * width) for w in widths)
         self.highpass_hz = highpass_hz
         self.highpass_pad = 0
         if highpass_hz > 0:
