@@ -362,6 +362,29 @@ def test_wave_model_applies_its_fixed_highpass_inside_the_graph() -> None:
     assert float(a) == pytest.approx(float(b), abs=1e-3)  # what lies below the cutoff changes nothing
 
 
+def test_wave_model_width_scales_every_channel_count() -> None:
+    torch = pytest.importorskip("torch")
+    from synthguard.train.speech_model import WaveCNN
+
+    def n(m: object) -> int:
+        return sum(p.numel() for p in m.parameters())  # type: ignore[attr-defined]
+
+    base, wide = WaveCNN(), WaveCNN(width=2.0)
+    assert wide.front[0].out_channels == 2 * base.front[0].out_channels
+    assert 3.0 < n(wide) / n(base) < 4.5  # channels x2: parameters about x4
+    with torch.no_grad():
+        assert wide.eval()(torch.zeros(2, 16_000)).shape == (2,)
+
+
+def test_width_outside_its_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from synthguard.train.speech import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--width", "10", "--work", "/nonexistent"])
+    assert exit_info.value.code == 2
+    assert "--width scales the model's channels" in capsys.readouterr().err
+
+
 def _linear_onnx(path: Path, weights: list[float], *, output: str = "logit") -> Path:
     """A tiny model with the speech models' I/O: input ``wave`` (N, len(weights)), output (N,)."""
     onnx = pytest.importorskip("onnx")
