@@ -383,6 +383,9 @@ def test_width_outside_its_range_is_refused(capsys: pytest.CaptureFixture[str]) 
         main(["--width", "10", "--work", "/nonexistent"])
     assert exit_info.value.code == 2
     assert "--width scales the model's channels" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--width", "2", "--front", "mel", "--work", "/nonexistent"])
+    assert "the log-mel model has no width option" in capsys.readouterr().err
 
 
 def _linear_onnx(path: Path, weights: list[float], *, output: str = "logit") -> Path:

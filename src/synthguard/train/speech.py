@@ -854,6 +854,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not 0.25 <= args.width <= 4.0:
         ap.error(f"--width scales the model's channels: between 0.25 and 4, got {args.width:g}")
+    if args.width != 1.0 and args.front != "wave":
+        ap.error("--width scales the wave model; the log-mel model has no width option")
     for flag in ("splice", "eq", "pseudo_vocode"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             ap.error(
