@@ -82,3 +82,34 @@ def test_blended_replay_averages_log_odds_window_by_window() -> None:
     assert 0.9 < s2 < 0.99  # half of logit(0.99)
     same = _blend(a, a)["mixed"][0]["windows"]  # a detector blended with itself is itself
     assert [e for e, _ in same] == [2.0, 2.25] and np.allclose([v for _, v in same], [0.9, 0.5])
+
+
+def test_latency_counts_from_the_first_synthetic_speech_not_the_clip_start() -> None:
+    """A synthesizer's leading silence is not synthetic speech: latency starts at the first voice."""
+    from synthguard.live.bench import _latencies, _speech_lead
+
+    from ..speech.conftest import silence, speechlike
+
+    lead = _speech_lead(np.concatenate([silence(0.5), speechlike(2.0)]))
+    assert 0.3 <= lead <= 0.5  # the VAD's region starts up to its 0.15 s hangover before the voice
+    assert _speech_lead(np.zeros(16_000, np.float32)) == 0.0  # no speech found: the clip start
+    assert _latencies(12.0, 10.0, lead) == pytest.approx((2.0 - lead, 2.0))
+    assert _latencies(10.1, 10.0, lead) is None  # raised in the silence: early, not 0.1 s
+
+
+def test_sweep_reports_latency_from_speech_onset_and_from_clip_start() -> None:
+    from synthguard.live._alert import AlertRule
+    from synthguard.live.bench import _evaluate
+
+    scored = {
+        "base_hop": 0.25,
+        "window": 2.0,
+        "mixed": [{"engine": "x", "onset": 4.0, "lead": 0.5, "windows": [[5.5, 0.99], [5.75, 0.99]]}],
+        "real": [{"seconds": 4.0, "windows": [[2.0, 0.1], [2.25, 0.1]]}],
+    }
+    rule = AlertRule("consecutive", threshold=0.9, alert_windows=1)
+    out = _evaluate(scored, 0.25, rule)
+    assert out["detected"] == 1 and out["latency_p50_s"] == pytest.approx(1.0)
+    assert out["latency_from_clip_start_p95_s"] == pytest.approx(1.5)
+    early = _evaluate(scored | {"mixed": [scored["mixed"][0] | {"lead": 1.6}]}, 0.25, rule)
+    assert early["alert_before_onset"] == 1 and early["detected"] == 0
