@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -423,6 +425,49 @@ def test_ensemble_graph_averages_member_logits(tmp_path: Path) -> None:
     bad = _linear_onnx(tmp_path / "bad.onnx", [1.0, 1.0, 1.0], output="score")
     with pytest.raises(ValueError, match="output 'logit'"):
         merge_logit_average([a, bad], tmp_path / "x.onnx")
+
+
+def test_calibrated_ensemble_averages_each_members_platt_log_odds(tmp_path: Path) -> None:
+    from synthguard.train.speech import merge_logit_average, predict_onnx
+
+    a = _linear_onnx(tmp_path / "a.onnx", [1.0, 0.0, 2.0])
+    b = _linear_onnx(tmp_path / "b.onnx", [0.0, -4.0, 1.0])
+    merge_logit_average([a, b], tmp_path / "ens.onnx", [(2.0, -1.0), (0.5, 0.25)])
+    x = np.random.default_rng(1).normal(size=(4, 3)).astype(np.float32)
+    want = ((2.0 * predict_onnx(a, x) - 1.0) + (0.5 * predict_onnx(b, x) + 0.25)) / 2
+    np.testing.assert_allclose(predict_onnx(tmp_path / "ens.onnx", x), want, rtol=1e-5, atol=1e-6)
+    merge_logit_average([a], tmp_path / "one.onnx", [(3.0, 1.0)])  # one member: its calibrated log-odds
+    np.testing.assert_allclose(
+        predict_onnx(tmp_path / "one.onnx", x), 3.0 * predict_onnx(a, x) + 1.0, rtol=1e-5
+    )
+    with pytest.raises(ValueError, match="2 members but 1 calibrations"):
+        merge_logit_average([a, b], tmp_path / "x.onnx", [(1.0, 0.0)])
+
+
+def test_ensemble_of_needs_a_trained_model_and_its_card(tmp_path: Path, capsys) -> None:
+    from synthguard.train.speech import _ensemble_members
+
+    d = tmp_path / "m"
+    d.mkdir()
+    with pytest.raises(SystemExit, match=r"needs card\.json and speech_wave_cnn\.onnx"):
+        _ensemble_members([d], "wave")
+    onnx_path = _linear_onnx(d / "speech_wave_cnn.onnx", [1.0, 2.0])
+    sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    (d / "card.json").write_text(json.dumps({"version": "9", "sha256": "0" * 64, "calibration": {}}))
+    with pytest.raises(SystemExit, match="does not match its card's sha256"):
+        _ensemble_members([d], "wave")
+    (d / "card.json").write_text(json.dumps({"version": "9", "sha256": sha, "calibration": {}}))
+    with pytest.raises(SystemExit, match="no Platt calibration"):
+        _ensemble_members([d], "wave")
+    cal = {"method": "platt", "a": 2.0, "b": -1.0}
+    (d / "card.json").write_text(json.dumps({"version": "9", "sha256": sha, "calibration": cal}))
+    (m,) = _ensemble_members([d], "wave")
+    assert (m["version"], m["sha256"], m["a"], m["b"], m["parameters"]) == ("9", sha, 2.0, -1.0, 2)
+    with pytest.raises(SystemExit):
+        from synthguard.train.speech import main
+
+        main(["--ensemble-of", str(d), "--recalibrate", "--work", str(tmp_path / "w")])
+    assert "not with --recalibrate" in capsys.readouterr().err
 
 
 def test_extra_reals_join_training_only_normalised_and_once(tmp_path: Path) -> None:

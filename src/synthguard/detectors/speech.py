@@ -288,11 +288,12 @@ class LiveSyntheticVoiceDetector(SyntheticVoiceDetector):
 
     Files and live rooms ask different things of a model. A file is judged by its clip score,
     which a model can reach while single windows stay unsure; a live alert has to come from a few
-    windows that are only partly synthetic at the onset. The file model (2.3.0: this model averaged
-    with a member that reads only the band above 400 Hz) is the better clip scorer and robust to a
-    microphone's low edge, but costs twice the CPU per window and on val alerted fewer streams within
-    2 s of the onset (72 vs 81 of 96 with 2 s windows, at no more than one false alert;
-    docs/benchmarks/live.md), so live rooms keep 2.1.0 alone.
+    windows that are only partly synthetic at the onset. Since 2.5.0 the room model is three
+    full-band members in one graph (2.1.0 and two seeds of its recipe trained with pseudo-vocoded
+    reals), each member's calibrated log-odds averaged: no single seed of that recipe is reliably quick
+    at onsets (val: 69-82 of 96 streams within 2 s), their average is (84, p95 1.94 s, at no more
+    than one false alert; docs/benchmarks/live.md), at three times 2.1.0's CPU per window. The file
+    model (2.4.0) is the better clip scorer but slower to call a short window synthetic.
     Off by default in file scans; name it to run it on files.
     """
 

@@ -600,16 +600,22 @@ def export_onnx(model: Any, path: Path, front: str = "wave") -> None:
         )
 
 
-def merge_logit_average(members: Sequence[Path], path: Path) -> None:
+def merge_logit_average(
+    members: Sequence[Path], path: Path, platt: Sequence[tuple[float, float]] | None = None
+) -> None:
     """One ONNX graph running every member on the shared input and averaging their ``logit`` outputs.
 
     Members are exported wave (or mel) models with the same input name and a ``logit`` output; each
-    member's names get a prefix ``m<i>_`` so that the graphs can live side by side."""
+    member's names get a prefix ``m<i>_`` so that the graphs can live side by side. With ``platt``
+    (one ``(a, b)`` per member), member i's logit becomes its calibrated log-odds ``a * logit + b``
+    before the average: an ensemble of separately calibrated models."""
     import onnx
     from onnx import TensorProto, compose, helper
 
     models = [onnx.load(str(m)) for m in members]
-    if len(models) == 1:
+    if platt is not None and len(platt) != len(models):
+        raise ValueError(f"{len(models)} members but {len(platt)} calibrations")
+    if len(models) == 1 and platt is None:
         onnx.save(models[0], str(path))
         return
     first = models[0].graph
@@ -622,7 +628,15 @@ def merge_logit_average(members: Sequence[Path], path: Path) -> None:
         nodes.append(helper.make_node("Identity", [name], [f"m{i}_{name}"]))
         nodes.extend(pm.graph.node)
         inits.extend(pm.graph.initializer)
-        outs.append(f"m{i}_logit")
+        if platt is None:
+            outs.append(f"m{i}_logit")
+            continue
+        a, b = platt[i]
+        inits.append(helper.make_tensor(f"m{i}_platt_a", TensorProto.FLOAT, [], [a]))
+        inits.append(helper.make_tensor(f"m{i}_platt_b", TensorProto.FLOAT, [], [b]))
+        nodes.append(helper.make_node("Mul", [f"m{i}_logit", f"m{i}_platt_a"], [f"m{i}_scaled"]))
+        nodes.append(helper.make_node("Add", [f"m{i}_scaled", f"m{i}_platt_b"], [f"m{i}_calibrated"]))
+        outs.append(f"m{i}_calibrated")
     nodes.append(helper.make_node("Sum", outs, ["logit_sum"]))
     inits.append(helper.make_tensor("ensemble_scale", TensorProto.FLOAT, [], [1.0 / len(models)]))
     nodes.append(helper.make_node("Mul", ["logit_sum", "ensemble_scale"], ["logit"]))
@@ -631,6 +645,36 @@ def merge_logit_average(members: Sequence[Path], path: Path) -> None:
     merged.ir_version = models[0].ir_version
     onnx.checker.check_model(merged)
     onnx.save(merged, str(path))
+
+
+def _ensemble_members(dirs: Sequence[Path], front: str) -> list[dict[str, Any]]:
+    """What ``--ensemble-of`` averages: each DIR's exported model, checked against its card's sha256,
+    with the card's Platt calibration, version, recipe and command (kept on the ensemble's card)."""
+    out = []
+    for d in dirs:
+        card_path, onnx_path = d / "card.json", d / WEIGHTS[front]
+        if not card_path.is_file() or not onnx_path.is_file():
+            raise SystemExit(f"error: --ensemble-of {d}: needs card.json and {WEIGHTS[front]} there")
+        card = json.loads(card_path.read_text())
+        sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+        if card.get("sha256") and card["sha256"] != sha:
+            raise SystemExit(f"error: --ensemble-of {d}: {onnx_path.name} does not match its card's sha256")
+        cal = card.get("calibration", {})
+        if cal.get("method") != "platt":
+            raise SystemExit(f"error: --ensemble-of {d}: its card has no Platt calibration")
+        out.append(
+            {
+                "path": str(onnx_path),
+                "version": card.get("version", "?"),
+                "sha256": sha,
+                "parameters": int(card.get("parameters", 0)) or _onnx_parameters(onnx_path),
+                "a": float(cal["a"]),
+                "b": float(cal["b"]),
+                "recipe": card.get("recipe", {}),
+                "command": card.get("command", ""),
+            }
+        )
+    return out
 
 
 def _onnx_parameters(path: Path) -> int:
@@ -802,6 +846,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--recalibrate", action="store_true", help="reuse the exported ONNX; redo calibration and card"
     )
+    ap.add_argument(
+        "--ensemble-of",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="no training: average models trained before (each DIR holds an exported model and its "
+        "card.json), each member's calibrated log-odds (its own card's Platt) inside one graph; the "
+        "ensemble's card keeps that calibration (identity Platt) and sets its threshold on val",
+    )
     ap.add_argument("--rebuild-data", action="store_true", help="regenerate clips even if labels.csv exists")
     ap.add_argument(
         "--extra-reals",
@@ -852,6 +905,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(
             f"--pseudo-members must be some of the --highpass values {args.highpass}, got {args.pseudo_members}"
         )
+    if args.ensemble_of and (args.recalibrate or args.loeo_only):
+        ap.error("--ensemble-of builds a model from trained ones: not with --recalibrate or --loeo-only")
     if not 0.25 <= args.width <= 4.0:
         ap.error(f"--width scales the model's channels: between 0.25 and 4, got {args.width:g}")
     if args.width != 1.0 and args.front != "wave":
@@ -975,10 +1030,20 @@ def main(argv: list[str] | None = None) -> int:
     if not args.loeo_only:
         args.out.mkdir(parents=True, exist_ok=True)
         onnx_path = args.out / WEIGHTS[args.front]
+        ensemble = _ensemble_members(args.ensemble_of, args.front) if args.ensemble_of else []
         if args.recalibrate:
             log(f"recalibrating the existing {onnx_path} (no training)")
             old_card = json.loads((args.out / "card.json").read_text())
             n_params = int(old_card.get("parameters", 0))
+        elif ensemble:
+            log(
+                f"ensemble of {len(ensemble)} trained models (no training): "
+                + ", ".join(f"{m['version']} ({m['sha256'][:12]})" for m in ensemble)
+            )
+            n_params = sum(int(m["parameters"]) for m in ensemble)
+            merge_logit_average(
+                [Path(m["path"]) for m in ensemble], onnx_path, [(m["a"], m["b"]) for m in ensemble]
+            )
         else:
             member_paths = []
             for hp in members:
@@ -1008,7 +1073,8 @@ def main(argv: list[str] | None = None) -> int:
             n_params = sum(_onnx_parameters(p) for p in member_paths)
             merge_logit_average(member_paths, onnx_path)
         val_logits = predict_onnx(onnx_path, val.x)
-        a, b = fit_platt(val_logits, val.y)
+        # an ensemble's graph already outputs calibrated log-odds (each member's own Platt)
+        a, b = (1.0, 0.0) if ensemble else fit_platt(val_logits, val.y)
         val_clips = clip_scores(val, val_logits, a, b)
         real_val = np.array([s for (c, _), s in val_clips.items() if rows[c].label == "real"])
         # operating point: at most target_fpr of real val clips (clean and augmented) flagged
@@ -1030,8 +1096,18 @@ def main(argv: list[str] | None = None) -> int:
             "weights_file": onnx_path.name,
             "sha256": sha,
             "parameters": n_params,
-            "input": _input_spec(args.front, members, args.live_window),
-            "recipe": {
+            "input": _input_spec(args.front, members, args.live_window)
+            | (
+                {
+                    "ensemble": f"mean of {len(ensemble)} separately trained members' calibrated log-odds "
+                    "(each member's own Platt inside the graph); the card's calibration is the identity"
+                }
+                if ensemble
+                else {}
+            ),
+            "recipe": {"ensemble_of": [{k: v for k, v in m.items() if k != "path"} for m in ensemble]}
+            if ensemble
+            else {
                 "epochs": args.epochs,
                 "fraction_per_epoch": args.fraction,
                 "splice": args.splice,
