@@ -113,3 +113,39 @@ def test_sweep_reports_latency_from_speech_onset_and_from_clip_start() -> None:
     assert out["latency_from_clip_start_p95_s"] == pytest.approx(1.5)
     early = _evaluate(scored | {"mixed": [scored["mixed"][0] | {"lead": 1.6}]}, 0.25, rule)
     assert early["alert_before_onset"] == 1 and early["detected"] == 0
+
+
+def test_sweep_replays_the_average_of_cached_scores(tmp_path: Path) -> None:
+    """``sweep --scores``: an ensemble's alerts from the members' cached window scores, no model run."""
+    from synthguard.live.bench import _blend, sweep
+
+    def cached(name: str, scores: list[float], split: str = "val") -> Path:
+        doc = {
+            "model": name,
+            "split": split,
+            "window": 2.0,
+            "base_hop": 0.25,
+            "mixed": [
+                {"engine": "x", "onset": 4.0, "lead": 0.0, "windows": [[5.0, scores[0]], [5.25, scores[1]]]}
+            ],
+            "real": [{"seconds": 4.0, "windows": [[2.0, 0.1]]}],
+        }
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc))
+        return tmp_path / f"{name}.json"
+
+    a, b, c = cached("a", [0.99, 0.99]), cached("b", [0.01, 0.99]), cached("c", [0.5, 0.99])
+    kw = {"split": "val", "window": 2.0, "hops": (0.25,), "thresholds": (0.9,), "ks": (1,)}
+    alone = sweep(Path("unused.csv"), scores=(a,), **kw)["grid"][0]
+    both = sweep(Path("unused.csv"), scores=(a, b, c), **kw)["grid"][0]
+    assert alone["latency_p50_s"] == pytest.approx(1.0)  # the first window is sure
+    assert both["latency_p50_s"] == pytest.approx(1.25)  # the average is sure one window later
+    three = _blend(*(json.loads(p.read_text()) for p in (a, b, c)))
+    assert three["model"] == "a+b+c"
+    assert three["mixed"][0]["windows"][0][1] == pytest.approx(0.5)  # logit 4.6 - 4.6 + 0: even
+    with pytest.raises(ValueError, match="this sweep needs val"):
+        sweep(Path("unused.csv"), scores=(cached("t", [0.9, 0.9], split="test"),), **kw)
+    other = json.loads(a.read_text())
+    other["mixed"][0]["onset"] = 3.0
+    (tmp_path / "d.json").write_text(json.dumps(other | {"model": "d"}))
+    with pytest.raises(ValueError, match="scored different streams"):
+        sweep(Path("unused.csv"), scores=(a, tmp_path / "d.json"), **kw)

@@ -330,24 +330,52 @@ def _score_split(
     return out
 
 
-def _blend(scored: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """The window scores a log-odds average of two detectors would give: per window, the sigmoid of
-    the mean of both calibrated scores' log-odds (each clipped to +-8), on the same streams."""
+def _cached_scores(path: Path, split: str, window: float, base_hop: float) -> dict[str, Any]:
+    """Window scores cached by :func:`_score_split`, checked to be of this split, window and hop."""
+    try:
+        doc = dict(json.loads(Path(path).read_text()))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a cached score file of a sweep ({exc})") from exc
+    got = (doc.get("split"), doc.get("window"), doc.get("base_hop"))
+    if got != (split, window, base_hop):
+        raise ValueError(
+            f"{path}: scores of split {got[0]}, window {got[1]} s, hop {got[2]} s; "
+            f"this sweep needs {split}, {window:g} s, {base_hop:g} s"
+        )
+    return doc
 
-    def mix(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        by_end = {round(e, 4): s for e, s in b}
+
+def _check_same_streams(*scored: dict[str, Any]) -> None:
+    """Raises unless every score set has the same streams (engines and onsets, in order)."""
+    first = [(m.get("engine"), m["onset"]) for m in scored[0]["mixed"]]
+    for s in scored[1:]:
+        if [(m.get("engine"), m["onset"]) for m in s["mixed"]] != first or len(s["real"]) != len(
+            scored[0]["real"]
+        ):
+            raise ValueError(f"{s['model']} and {scored[0]['model']} scored different streams")
+
+
+def _blend(scored: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
+    """The window scores a log-odds average of several detectors would give: per window, the sigmoid
+    of the mean of their calibrated scores' log-odds (each clipped to +-8), on the same streams (what
+    an ensemble graph of separately calibrated members, ``train speech --ensemble-of``, outputs, but
+    for the clipping, which moves only windows some member is already sure of)."""
+    _check_same_streams(scored, *others)
+
+    def mix(a: list[tuple[float, float]], *bs: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        by_end = [{round(e, 4): s for e, s in b} for b in bs]
         out = []
         for end, score in a:
-            z = (logit(score) + logit(by_end[round(end, 4)])) / 2.0
+            z = (logit(score) + sum(logit(m[round(end, 4)]) for m in by_end)) / (1 + len(bs))
             out.append((end, 1.0 / (1.0 + math.exp(-z))))
         return out
 
     return scored | {
-        "model": f"{scored['model']}+{other['model']}",
+        "model": "+".join(m["model"] for m in (scored, *others)),
         **{
             kind: [
-                a | {"windows": mix(a["windows"], b["windows"])}
-                for a, b in zip(scored[kind], other[kind], strict=True)
+                a | {"windows": mix(a["windows"], *(o[kind][i]["windows"] for o in others))}
+                for i, a in enumerate(scored[kind])
             ]
             for kind in ("mixed", "real")
         },
@@ -428,6 +456,7 @@ def sweep(
     confirm: str | None = None,
     confirm_thresholds: tuple[float | None, ...] = (None,),
     blend: str | None = None,
+    scores: tuple[Path, ...] = (),
 ) -> dict[str, Any]:
     """Score every stream once, then replay alert rules over a grid of their parameters and hops.
 
@@ -438,13 +467,18 @@ def sweep(
     ``confirm_thresholds`` (None: that detector's card threshold). ``blend`` replays, instead of
     ``detector``'s scores, the log-odds average of its and ``blend``'s (:func:`_blend`): what a room
     scoring every window with both would see (the session has no such mode; this measures whether
-    it should).
+    it should). ``scores`` replays, instead of scoring ``detector``, the log-odds average of window
+    scores cached by earlier sweeps (files under ``cache``, e.g. of candidate models installed in a
+    scratch tree): what an ensemble of those models (``train speech --ensemble-of``) would alert.
     """
     base = min(hops)
     for h in hops:
         if abs(h / base - round(h / base)) > 1e-6:
             raise ValueError(f"every hop must be a multiple of the smallest ({base} s), got {h}")
-    scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
+    if scores:
+        scored = _blend(*(_cached_scores(f, split, window, base) for f in scores))
+    else:
+        scored = _score_split(labels, split, detector, base, window, limit, cache, model_path)
     if blend:
         scored = _blend(scored, _score_split(labels, split, blend, base, window, limit, cache))
     confirmed: dict[str, Any] | None = None
@@ -742,6 +776,14 @@ def main(argv: list[str] | None = None) -> int:
         help="default: the confirming detector's card threshold",
     )
     w.add_argument("--blend", help="replay the log-odds average of --detector and this detector")
+    w.add_argument(
+        "--scores",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="replay the log-odds average of these cached score files (var/live/cache/scores_*.json "
+        "of the same split, window and smallest hop) instead of scoring --detector",
+    )
     c = sub.add_parser("capacity")
     c.add_argument("streams", type=int, nargs="+")
     c.add_argument("--seconds", type=float, default=30.0)
@@ -791,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
             confirm=args.confirm,
             confirm_thresholds=tuple(args.confirm_thresholds or [None]),
             blend=args.blend,
+            scores=tuple(args.scores),
         )
         if args.max_fa_per_hour is not None:
             out["grid"] = [g for g in out["grid"] if g["false_alerts_per_hour"] <= args.max_fa_per_hour]
