@@ -16,7 +16,7 @@ import scipy.signal
 
 from synthguard.detectors import Detector, DetectorCard, create_detector
 from synthguard.errors import DetectorError
-from synthguard.media import Audio, Media
+from synthguard.media import Audio, Media, load
 from synthguard.results import Evidence
 
 RATE = 16_000
@@ -166,3 +166,23 @@ def piper_clip() -> np.ndarray:
         parts.append(np.zeros(8000, np.float32))
     y = np.concatenate(parts).astype(np.float32)
     return (0.1 * y / (np.sqrt(np.mean(y**2)) + 1e-9)).clip(-1, 1).astype(np.float32)  # -20 dBFS RMS
+
+
+@pytest.fixture(scope="session")
+def espeak_clip(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """The same sentences from espeak-ng (a Debian package every CI machine gets), -20 dBFS RMS."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        pytest.skip("espeak-ng is not installed (scripts/install-system-deps.sh)")
+    parts = []
+    for i, text in enumerate(PIPER_TEXTS):
+        wav = tmp_path_factory.mktemp("espeak") / f"{i}.wav"
+        subprocess.run([exe, "-v", "en-us", "-w", str(wav), text], check=True, timeout=60)
+        m = load(wav, expect="audio")
+        assert isinstance(m, Audio)
+        parts += [np.asarray(m.samples, np.float32), np.zeros(8000, np.float32)]
+    y = np.concatenate(parts)
+    return (0.1 * y / (np.sqrt(np.mean(y**2)) + 1e-9)).clip(-1, 1).astype(np.float32)

