@@ -11,6 +11,7 @@ import scipy.io.wavfile
 from typer.testing import CliRunner
 
 from synthguard.cli import app
+from synthguard.errors import DetectorError
 from synthguard.live.bench import _raises
 
 from .conftest import voice
@@ -149,3 +150,26 @@ def test_sweep_replays_the_average_of_cached_scores(tmp_path: Path) -> None:
     (tmp_path / "d.json").write_text(json.dumps(other | {"model": "d"}))
     with pytest.raises(ValueError, match="scored different streams"):
         sweep(Path("unused.csv"), scores=(a, tmp_path / "d.json"), **kw)
+
+
+def test_bench_takes_a_candidate_folder_with_its_own_card(tmp_path: Path) -> None:
+    """A folder from ``train speech --out DIR`` is scored with its own calibration, keyed as if bundled."""
+    import shutil
+    from importlib import resources
+
+    from synthguard.live.bench import _detector
+
+    bundled = resources.files("synthguard") / "models" / "speech_live"
+    if not (bundled / "card.json").is_file():
+        pytest.skip("no bundled live speech model")
+    det, key = _detector("audio.synthetic_voice_live", None)
+    cand = tmp_path / "cand"
+    shutil.copytree(str(bundled), cand)
+    card = json.loads((cand / "card.json").read_text())
+    card["version"], card["calibration"]["a"] = "9.9.9-cand", 0.5
+    (cand / "card.json").write_text(json.dumps(card))
+    c_det, c_key = _detector("audio.synthetic_voice_live", cand)
+    assert c_key == key.replace(det.card.version, "9.9.9-cand")
+    assert c_det.a == 0.5 and det.a != 0.5
+    with pytest.raises(DetectorError, match="model_dir"):
+        _detector("test.constant", cand)

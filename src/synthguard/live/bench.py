@@ -84,9 +84,16 @@ def _latencies(raised: float, clip_onset: float, lead: float) -> tuple[float, fl
 
 
 def _detector(name: str, model_path: Path | None) -> tuple[Any, str]:
-    """The detector, and a key naming its weights (a candidate ONNX file by its own sha256)."""
+    """The detector, and a key naming its weights (a candidate ONNX file by its own sha256).
+
+    ``model_path`` may also be a candidate's folder (``synthguard train speech --out DIR``): the
+    detector then takes that folder's card too (calibration, version, threshold), and the key is
+    the one the same model would have if it were bundled."""
     if model_path is None:
         det = create_detector(name)
+        sha = det.card.weights_sha256 or "noweights"
+    elif Path(model_path).is_dir():
+        det = create_detector(name, model_dir=model_path)  # DetectorError if it takes no folder
         sha = det.card.weights_sha256 or "noweights"
     else:
         det = create_detector(name, model_path=model_path)
@@ -117,7 +124,8 @@ def latency(
     """Alert latency on real->synthetic streams, and false alerts on real-only streams.
 
     Parameters left at None take the ``LiveConfig`` defaults (the shipped operating point);
-    ``model_path`` scores with a candidate ONNX instead of the detector's bundled weights;
+    ``model_path`` scores with a candidate ONNX (or a candidate folder with its own card) instead of
+    the detector's bundled weights;
     ``confirm`` names a detector that must agree before an alert is raised (``LiveConfig.confirm_detector``).
     """
     det, model_key = _detector(detector, model_path)
@@ -732,7 +740,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument(
         "--model-path",
         type=Path,
-        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card)",
+        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card), or a "
+        "candidate's folder from `synthguard train speech --out DIR` (calibrated by its own card)",
     )
     a.add_argument("--limit", type=int, default=0)
     a.add_argument("--rule", choices=RULES, help="default: LIVE_RULES for the detector")
@@ -755,7 +764,8 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument(
         "--model-path",
         type=Path,
-        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card)",
+        help="a candidate ONNX instead of the bundled weights (calibrated by the bundled card), or a "
+        "candidate's folder from `synthguard train speech --out DIR` (calibrated by its own card)",
     )
     w.add_argument("--limit", type=int, default=0)
     w.add_argument("--hops", type=float, nargs="+", default=[0.5], help="each a multiple of the smallest")
