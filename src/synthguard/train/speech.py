@@ -905,8 +905,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(
             f"--pseudo-members must be some of the --highpass values {args.highpass}, got {args.pseudo_members}"
         )
-    if args.ensemble_of and (args.recalibrate or args.loeo_only):
-        ap.error("--ensemble-of builds a model from trained ones: not with --recalibrate or --loeo-only")
+    if args.ensemble_of and (args.recalibrate or args.loeo or args.loeo_only):
+        ap.error("--ensemble-of builds a model from trained ones: not with --recalibrate or --loeo(-only)")
     if not 0.25 <= args.width <= 4.0:
         ap.error(f"--width scales the model's channels: between 0.25 and 4, got {args.width:g}")
     if args.width != 1.0 and args.front != "wave":
